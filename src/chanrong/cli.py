@@ -1,0 +1,69 @@
+"""The ``chanrong`` command: every domain's commands under one Typer root."""
+
+from __future__ import annotations
+
+import typer
+
+from chanrong import __version__
+from chanrong import db as db_module
+from chanrong.identifiers import cli as identifiers_cli
+from chanrong.parties import cli as parties_cli
+from chanrong.settings import get_settings
+from chanrong.shell import console, open_database
+
+app = typer.Typer(help="chanrong (产融): industrial-internet data turned into finance.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(parties_cli.app, name="parties")
+app.add_typer(identifiers_cli.app, name="ids")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(f"chanrong {__version__}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to reach.")) -> None:
+    """Apply database migrations (SQLite or PostgreSQL, per CHANRONG_DATABASE_URL)."""
+    database = open_database(migrate=False)
+    db_module.upgrade(database, revision)
+    console.print(f"database at revision [bold]{db_module.current_revision(database)}[/bold]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration revision."""
+    console.print(db_module.current_revision(open_database(migrate=False)) or "(empty database)")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default CHANRONG_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default CHANRONG_PORT)."),
+    workers: int | None = typer.Option(None, help="Worker processes (default CHANRONG_WORKERS)."),
+) -> None:
+    """Migrate the database, then serve the API (/api/v1, /docs) and the console."""
+    import uvicorn
+
+    settings = get_settings()
+    open_database(migrate=True).dispose()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"serving on http://{bind_host}:{bind_port}/  (API docs at /docs)")
+    uvicorn.run(
+        "chanrong.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers or settings.workers,
+        http="httptools",
+        loop="uvloop",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def main() -> None:
+    """Entry point of the ``chanrong`` script."""
+    app()

@@ -1,0 +1,1 @@
+"""The simulated industrial park behind ``make demo``."""

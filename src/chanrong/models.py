@@ -1,0 +1,9 @@
+"""Every domain's tables, imported so that the metadata (and Alembic) sees the whole schema."""
+
+from chanrong.db import Base
+from chanrong.identifiers import models as identifiers_models
+from chanrong.parties import models as parties_models
+
+metadata = Base.metadata
+
+__all__ = ["identifiers_models", "metadata", "parties_models"]

@@ -1,0 +1,187 @@
+"""Use cases of access: users, API keys, console logins, and turning a credential into a Principal."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chanrong import clock
+from chanrong.errors import Invalid, NotFound
+from chanrong.parties import core, reference
+from chanrong.parties.core import Principal
+from chanrong.parties.errors import BadCredentials, DuplicateUsername, OtherPartysData, RoleRequired
+from chanrong.parties.models import ApiKey, LoginSession, Party, User
+from chanrong.parties.service import get_party
+
+
+def require_admin_of(actor: Principal, party_id: int) -> None:
+    """Refuse unless the actor administers ``party_id`` (or the whole platform)."""
+    if actor.is_platform_admin:
+        return
+    if actor.party_id != party_id:
+        raise OtherPartysData("You may only manage your own party.")
+    if "admin" not in actor.roles:
+        raise RoleRequired("This needs the admin role of your party.")
+
+
+def _check_roles(roles: list[str], field: str) -> list[str]:
+    unknown = [r for r in roles if r not in reference.USER_ROLES]
+    if unknown or not roles:
+        raise Invalid(
+            f"roles must be a non-empty subset of {list(reference.USER_ROLES)}",
+            field=field,
+            rule="enum",
+        )
+    return sorted(set(roles))
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Principal,
+    party_id: int,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: list[str],
+    language: str = "zh",
+) -> User:
+    """Create a user of ``party_id``. Needs the party's admin role or platform admin."""
+    require_admin_of(actor, party_id)
+    get_party(session, actor=actor, party_id=party_id)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DuplicateUsername(f"Username {username!r} is taken.")
+    user = User(
+        party_id=party_id,
+        username=username,
+        display_name=display_name,
+        password_hash=core.hash_password(password),
+        roles=_check_roles(roles, "roles"),
+        language=language,
+        is_active=True,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(session: Session, *, actor: Principal, party_id: int) -> list[User]:
+    """The users of a party: only its own members (or platform admins) may list them."""
+    if not actor.acts_for(party_id) and not actor.is_platform_admin:
+        raise OtherPartysData("The users of another party are not visible to you.")
+    return list(session.scalars(select(User).where(User.party_id == party_id).order_by(User.id)))
+
+
+def issue_api_key(
+    session: Session, *, actor: Principal, party_id: int, name: str, roles: list[str]
+) -> tuple[ApiKey, str]:
+    """Issue an API key for ``party_id``; returns the stored key and the token (shown once)."""
+    require_admin_of(actor, party_id)
+    get_party(session, actor=actor, party_id=party_id)
+    token, key_id, secret_hash = core.new_api_key()
+    key = ApiKey(
+        party_id=party_id,
+        name=name,
+        key_id=key_id,
+        secret_hash=secret_hash,
+        roles=_check_roles(roles, "roles"),
+        created_at=clock.now(),
+    )
+    session.add(key)
+    session.flush()
+    return key, token
+
+
+def list_api_keys(session: Session, *, actor: Principal, party_id: int) -> list[ApiKey]:
+    """A party's API keys (never their secrets); own party only."""
+    if not actor.acts_for(party_id) and not actor.is_platform_admin:
+        raise OtherPartysData("The API keys of another party are not visible to you.")
+    return list(session.scalars(select(ApiKey).where(ApiKey.party_id == party_id).order_by(ApiKey.id)))
+
+
+def revoke_api_key(session: Session, *, actor: Principal, key_id: int) -> ApiKey:
+    """Revoke a key at once; later requests with it get 401."""
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"No API key with id {key_id}.")
+    require_admin_of(actor, key.party_id)
+    if key.revoked_at is None:
+        key.revoked_at = clock.now()
+    return key
+
+
+def authenticate_api_key(session: Session, token: str) -> Principal:
+    """The principal of a valid, unrevoked API key token, else ``BadCredentials``."""
+    parts = core.split_api_key(token)
+    if parts is None:
+        raise BadCredentials("Malformed API key: expected crk_<id>_<secret>.")
+    key_id, secret = parts
+    row = session.execute(
+        select(ApiKey.id, ApiKey.party_id, ApiKey.secret_hash, ApiKey.roles, ApiKey.revoked_at,
+               Party.kind)
+        .join(Party, Party.id == ApiKey.party_id)
+        .where(ApiKey.key_id == key_id)
+    ).first()  # fmt: skip
+    if row is None or not hmac.compare_digest(row.secret_hash, core.sha256_hex(secret)):
+        raise BadCredentials("Unknown API key.")
+    if row.revoked_at is not None:
+        raise BadCredentials("This API key has been revoked.")
+    return Principal(row.party_id, row.kind, frozenset(row.roles), api_key_id=row.id)
+
+
+def log_in(session: Session, *, username: str, password: str, hours: int) -> tuple[User, str]:
+    """Check a password and open a console session of ``hours``; returns (user, cookie token)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active or not core.verify_password(password, user.password_hash):
+        raise BadCredentials("Wrong username or password.")
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    session.add(
+        LoginSession(
+            user_id=user.id,
+            token_hash=core.sha256_hex(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    return user, token
+
+
+def log_out(session: Session, *, token: str) -> None:
+    """End the console session of ``token`` (no error if it is already gone)."""
+    login = session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == core.sha256_hex(token))
+    )
+    if login is not None and login.ended_at is None:
+        login.ended_at = clock.now()
+
+
+def authenticate_session(session: Session, token: str) -> tuple[Principal, User]:
+    """The principal and user of a live console session token, else ``BadCredentials``."""
+    row = session.execute(
+        select(LoginSession, User, Party.kind)
+        .join(User, User.id == LoginSession.user_id)
+        .join(Party, Party.id == User.party_id)
+        .where(LoginSession.token_hash == core.sha256_hex(token))
+    ).first()
+    if row is None:
+        raise BadCredentials("Not logged in.")
+    login, user, kind = row
+    if login.ended_at is not None or login.expires_at <= clock.now() or not user.is_active:
+        raise BadCredentials("Your session has ended; please log in again.")
+    return Principal(user.party_id, kind, frozenset(user.roles), user_id=user.id), user
+
+
+def set_language(session: Session, *, actor: Principal, language: str) -> None:
+    """Remember the console language (zh or en) of the acting user."""
+    if language not in ("zh", "en"):
+        raise Invalid("language must be zh or en", field="language", rule="enum")
+    if actor.user_id is not None:
+        user = session.get(User, actor.user_id)
+        if user is not None:
+            user.language = language

@@ -1,0 +1,51 @@
+"""Who is calling: FastAPI dependencies that turn an API key or console cookie into a Principal.
+
+API calls send ``Authorization: Bearer crk_...`` (or ``X-API-Key``); console pages send the
+``chanrong_session`` cookie. Either works on either, so the console's htmx calls can use the API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from chanrong.http import Tx
+from chanrong.parties import access
+from chanrong.parties.core import Principal
+from chanrong.parties.errors import BadCredentials
+from chanrong.parties.models import User
+
+SESSION_COOKIE = "chanrong_session"
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header and header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def current_principal(request: Request, session: Tx) -> Principal:
+    """The authenticated caller, or 401 problem+json."""
+    token = _bearer(request)
+    if token:
+        return access.authenticate_api_key(session, token)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        principal, user = access.authenticate_session(session, cookie)
+        request.state.user = user
+        return principal
+    raise BadCredentials("Send an API key (Authorization: Bearer crk_...) or log in.")
+
+
+def console_user(request: Request, session: Tx) -> tuple[Principal, User]:
+    """The logged-in console user; pages turn the error into a redirect to /login."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise BadCredentials("Not logged in.")
+    return access.authenticate_session(session, cookie)
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+ConsoleUser = Annotated[tuple[Principal, User], Depends(console_user)]

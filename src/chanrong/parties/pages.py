@@ -1,0 +1,50 @@
+"""Console pages of parties: the registry with filters, and one party's page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from chanrong.http import Tx
+from chanrong.parties import access, reference, service
+from chanrong.parties.auth import ConsoleUser
+from chanrong.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 25
+
+
+@router.get("/parties", response_class=HTMLResponse)
+def party_list(
+    request: Request,
+    session: Tx,
+    who: ConsoleUser,
+    kind: str = "",
+    role: str = "",
+    province: str = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The party registry with filters by kind, role, province and name."""
+    principal, request.state.user = who
+    where = service.PartyFilter(kind=kind or None, role=role or None, province=province or None, text=q or None)
+    items, total = service.list_parties(session, actor=principal, where=where, limit=PAGE, offset=offset)
+    filters = {"kind": kind, "role": role, "province": province, "q": q}
+    return render(request, "parties/list.html", {
+        "items": items, "total": total, "offset": offset, "page": PAGE, "filters": filters,
+    })  # fmt: skip
+
+
+@router.get("/parties/{party_id}", response_class=HTMLResponse)
+def party_page(party_id: int, request: Request, session: Tx, who: ConsoleUser) -> Response:
+    """One party; its users and keys appear only to its own members."""
+    principal, request.state.user = who
+    party = service.get_party(session, actor=principal, party_id=party_id)
+    own = principal.acts_for(party_id)
+    context = {"party": party, "own": own, "reference": reference}
+    if own:
+        context["users"] = access.list_users(session, actor=principal, party_id=party_id)
+        context["keys"] = access.list_api_keys(session, actor=principal, party_id=party_id)
+    return render(request, "parties/detail.html", context)

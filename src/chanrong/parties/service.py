@@ -1,0 +1,237 @@
+"""Use cases of parties: register, look up, list and import enterprises and institutions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from chanrong import clock
+from chanrong.errors import FieldError, Invalid
+from chanrong.parties import core
+from chanrong.parties.core import PartyDraft, Principal
+from chanrong.parties.errors import DuplicateParty, InvalidUscc, PartyNotFound, RoleRequired
+from chanrong.parties.models import Party, PartyRole
+
+# Column headers accepted by imports, Chinese and English, mapped to draft_party arguments.
+IMPORT_HEADERS: dict[str, str] = {
+    "name": "name", "名称": "name", "企业名称": "name",
+    "uscc": "uscc_code", "统一社会信用代码": "uscc_code", "信用代码": "uscc_code",
+    "province": "province", "省份": "province", "省": "province",
+    "city": "city", "城市": "city", "市": "city",
+    "industry": "industry", "行业": "industry",
+    "size": "size", "规模": "size",
+    "roles": "roles", "角色": "roles",
+    "kind": "kind", "类型": "kind",
+    "license_code": "license_code", "金融许可证编码": "license_code",
+}  # fmt: skip
+TEMPLATE_HEADERS = ["名称", "统一社会信用代码", "省份", "城市", "行业", "规模", "角色"]
+TEMPLATE_EXAMPLE = ["宁波精工模具有限公司", "914403001922038216", "浙江省", "宁波市", "C35", "小型", "供应商;中小企业"]
+
+
+def require_platform_admin(actor: Principal) -> None:
+    """Refuse unless the actor administers the platform (operator admin or the system)."""
+    if not actor.is_platform_admin:
+        raise RoleRequired("Only the platform operator's administrators may do this.")
+
+
+def draft_or_raise(**fields: object) -> PartyDraft:
+    """``core.draft_party`` that raises ``InvalidUscc`` or ``Invalid`` with every broken rule."""
+    draft, errors = core.draft_party(**fields)  # type: ignore[arg-type]
+    if draft is None:
+        error_type = InvalidUscc if any(e.field == "uscc" for e in errors) else Invalid
+        detail = errors[0].message if len(errors) == 1 else f"The party breaks {len(errors)} rules."
+        raise error_type(detail, errors=errors)
+    return draft
+
+
+def create_party(session: Session, *, actor: Principal, draft: PartyDraft) -> Party:
+    """Register a party from a checked draft. Only platform admins register parties."""
+    require_platform_admin(actor)
+    if session.scalar(select(Party.id).where(Party.uscc == draft.uscc)) is not None:
+        raise DuplicateParty(
+            f"A party with unified social credit code {draft.uscc} already exists.",
+        )
+    party = _new_party(draft)
+    session.add(party)
+    session.flush()
+    return party
+
+
+def _new_party(draft: PartyDraft) -> Party:
+    party = Party(
+        kind=draft.kind, name=draft.name, uscc=draft.uscc, province=draft.province,
+        city=draft.city, industry_section=draft.industry_section,
+        industry_division=draft.industry_division, size_class=draft.size_class,
+        license_code=draft.license_code, created_at=clock.now(),
+    )  # fmt: skip
+    party.role_rows = [PartyRole(role=r) for r in draft.roles]
+    return party
+
+
+def get_party(session: Session, *, actor: Principal, party_id: int) -> Party:
+    """A party's public registry information (visible to every authenticated caller)."""
+    party = session.get(Party, party_id)
+    if party is None:
+        raise PartyNotFound(f"No party with id {party_id}.")
+    return party
+
+
+def get_party_by_uscc(session: Session, *, actor: Principal, code: str) -> Party:
+    """A party by its unified social credit code."""
+    party = session.scalar(select(Party).where(Party.uscc == code.strip().upper()))
+    if party is None:
+        raise PartyNotFound(f"No party with unified social credit code {code}.")
+    return party
+
+
+@dataclass(frozen=True)
+class PartyFilter:
+    """Filters of a party listing; empty fields do not filter."""
+
+    kind: str | None = None
+    role: str | None = None
+    province: str | None = None
+    text: str | None = None
+
+
+def list_parties(
+    session: Session, *, actor: Principal, where: PartyFilter, limit: int = 50, offset: int = 0
+) -> tuple[list[Party], int]:
+    """One page of parties matching ``where`` (by name) and the total count."""
+    query = select(Party)
+    if where.kind:
+        query = query.where(Party.kind == where.kind)
+    if where.role:
+        query = query.where(Party.id.in_(select(PartyRole.party_id).where(PartyRole.role == where.role)))
+    if where.province:
+        query = query.where(Party.province == where.province)
+    if where.text:
+        like = f"%{where.text.strip()}%"
+        query = query.where(or_(Party.name.like(like), Party.uscc.like(like)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Party.id).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def count_parties_by_kind(session: Session) -> dict[str, int]:
+    """How many parties of each kind are registered."""
+    rows = session.execute(select(Party.kind, func.count()).group_by(Party.kind)).all()
+    return {kind: count for kind, count in rows}
+
+
+def count_parties_by_province(session: Session) -> dict[str, int]:
+    """How many parties are registered in each province (by GB/T 2260 code), largest first."""
+    rows = session.execute(
+        select(Party.province, func.count()).group_by(Party.province).order_by(func.count().desc())
+    ).all()
+    return {province: count for province, count in rows}
+
+
+@dataclass
+class ImportResult:
+    """Outcome of an import: counts and every refused row with its line and reasons."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: list[tuple[int, list[FieldError]]] = field(default_factory=list)
+
+
+def draft_from_row(row: dict[str, str], *, default_kind: str = "enterprise") -> tuple[
+    PartyDraft | None, list[FieldError]
+]:
+    """Map one import row (Chinese or English headers) to a party draft."""
+    values: dict[str, str] = {}
+    for header, value in row.items():
+        target = IMPORT_HEADERS.get((header or "").strip().lower()) or IMPORT_HEADERS.get(
+            (header or "").strip()
+        )
+        if target:
+            values[target] = "" if value is None else str(value).strip()
+    roles = [r for r in _split_roles(values.pop("roles", ""))]
+    kind = _kind_from(values.pop("kind", ""), roles) or default_kind
+    return core.draft_party(
+        kind=kind,
+        name=values.get("name", ""),
+        uscc_code=values.get("uscc_code", ""),
+        province=values.get("province", ""),
+        city=values.get("city", ""),
+        industry=values.get("industry") or None,
+        size=values.get("size") or None,
+        roles=roles,
+        license_code=values.get("license_code") or None,
+    )
+
+
+def _split_roles(text: str) -> Iterator[str]:
+    for sep in "；;，,、|/":
+        text = text.replace(sep, ";")
+    return (part.strip() for part in text.split(";") if part.strip())
+
+
+def _kind_from(text: str, roles: list[str]) -> str | None:
+    raw = text.strip().lower()
+    for key, (zh, en) in core.reference.PARTY_KINDS.items():
+        if raw in (key, zh, en.lower()):
+            return key
+    keys = {core.reference.role_for_label(r) for r in roles}
+    if keys & set(core.reference.INSTITUTION_ROLES):
+        return "institution"
+    if "operator" in keys:
+        return "operator"
+    return None
+
+
+def import_parties(
+    session: Session, *, actor: Principal, rows: Iterable[tuple[int, dict[str, str]]]
+) -> ImportResult:
+    """Import parties row by row: good rows land, bad rows are reported with line and reasons.
+
+    A row whose code exists with the same data is unchanged (so re-importing a file is a no-op);
+    with different data it updates the party. Two rows with one code in a file: the later one is
+    refused unless identical.
+    """
+    require_platform_admin(actor)
+    result = ImportResult()
+    seen: dict[str, tuple[int, PartyDraft]] = {}
+    for line, row in rows:
+        draft, errors = draft_from_row(row)
+        if draft is None:
+            result.refused.append((line, errors))
+            continue
+        if draft.uscc in seen:
+            first_line, first = seen[draft.uscc]
+            if first != draft:
+                result.refused.append((line, [FieldError(
+                    "uscc", "duplicate_in_file",
+                    f"code {draft.uscc} already appears on line {first_line} with other data",
+                )]))  # fmt: skip
+            else:
+                result.unchanged += 1
+            continue
+        seen[draft.uscc] = (line, draft)
+        outcome = _upsert(session, draft)
+        setattr(result, outcome, getattr(result, outcome) + 1)
+    session.flush()
+    return result
+
+
+def _upsert(session: Session, draft: PartyDraft) -> str:
+    party = session.scalar(select(Party).where(Party.uscc == draft.uscc))
+    if party is None:
+        session.add(_new_party(draft))
+        return "created"
+    changed = False
+    for name in ("kind", "name", "province", "city", "industry_section", "industry_division",
+                 "size_class", "license_code"):  # fmt: skip
+        value = getattr(draft, name)
+        if getattr(party, name) != value:
+            setattr(party, name, value)
+            changed = True
+    if tuple(party.roles) != draft.roles:
+        party.role_rows = [PartyRole(role=r) for r in draft.roles]
+        changed = True
+    return "updated" if changed else "unchanged"

@@ -1,0 +1,54 @@
+"""The one settings object. Nothing else in chanrong reads ``os.environ``.
+
+Every setting comes from a ``CHANRONG_<NAME>`` environment variable (or a ``.env`` file in the
+working directory); docs/configuration.md lists them all and a test keeps that list complete.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of chanrong."""
+
+    model_config = SettingsConfigDict(env_prefix="CHANRONG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="Directory for the embedded database and local files (Parquet, exports).",
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the system of record; empty means SQLite at "
+        "<data_dir>/chanrong.db. PostgreSQL: postgresql+psycopg://user@host/db.",
+    )
+    session_hours: int = Field(
+        default=12, description="Lifetime of a console login session, in hours."
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark the console session cookie Secure (set true behind HTTPS).",
+    )
+    default_language: str = Field(
+        default="zh", description="Console language when the user has not chosen one: zh or en."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `chanrong serve` binds to.")
+    port: int = Field(default=8000, description="Port `chanrong serve` listens on.")
+    workers: int = Field(default=1, description="Number of uvicorn worker processes for serve.")
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'chanrong.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
