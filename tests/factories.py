@@ -57,13 +57,19 @@ def create_user(session: Session, party: Party | None = None, **overrides: Any) 
     return access.create_user(session, actor=SYSTEM, party_id=party.id, **fields)
 
 
-def create_api_key(session: Session, party: Party | None = None, roles: list[str] | None = None) -> tuple[ApiKey, str]:
+def create_api_key(
+    session: Session, party: Party | None = None, roles: list[str] | None = None
+) -> tuple[ApiKey, str]:
     """An API key of ``party``; returns (key, token)."""
     party = party or create_party(session)
-    return access.issue_api_key(session, actor=SYSTEM, party_id=party.id, name="test", roles=roles or ["admin"])
+    return access.issue_api_key(
+        session, actor=SYSTEM, party_id=party.id, name="test", roles=roles or ["admin"]
+    )
 
 
-def create_prefix(session: Session, party: Party | None = None, prefix: str | None = None) -> Prefix:
+def create_prefix(
+    session: Session, party: Party | None = None, prefix: str | None = None
+) -> Prefix:
     """A prefix for ``party``."""
     party = party or create_party(session)
     return identifiers.register_prefix(
@@ -71,7 +77,9 @@ def create_prefix(session: Session, party: Party | None = None, prefix: str | No
     )
 
 
-def create_identifier(session: Session, prefix: Prefix | None = None, **overrides: Any) -> Identifier:
+def create_identifier(
+    session: Session, prefix: Prefix | None = None, **overrides: Any
+) -> Identifier:
     """A device identifier with one public and one protected field."""
     prefix = prefix or create_prefix(session)
     fields: dict[str, Any] = {
@@ -79,7 +87,12 @@ def create_identifier(session: Session, prefix: Prefix | None = None, **override
         "object_type": "device",
         "fields": [
             {"name": "model", "type": "string", "value": "JK-9000"},
-            {"name": "purchase_price", "type": "money_fen", "value": 1_250_000_00, "protected": True},
+            {
+                "name": "purchase_price",
+                "type": "money_fen",
+                "value": 1_250_000_00,
+                "protected": True,
+            },
         ],
     }
     fields.update(overrides)

@@ -8,8 +8,12 @@ def test_resolve_over_http(client, db):
         _, owner_token = create_api_key(s, party=s.get(type(other), ident.owner_party_id))
         _, other_token = create_api_key(s, party=other)
     prefix, suffix = ident.handle.split("/")
-    r = client.get(f"/api/v1/identifiers/{prefix}/{suffix}", headers={"Authorization": f"Bearer {owner_token}"})
+    r = client.get(
+        f"/api/v1/identifiers/{prefix}/{suffix}", headers={"Authorization": f"Bearer {owner_token}"}
+    )
     assert r.status_code == 200, r.text
     assert len(r.json()["fields"]) == 2
-    r = client.get(f"/api/v1/identifiers/{prefix}/{suffix}", headers={"Authorization": f"Bearer {other_token}"})
+    r = client.get(
+        f"/api/v1/identifiers/{prefix}/{suffix}", headers={"Authorization": f"Bearer {other_token}"}
+    )
     assert r.json()["withheld"] == 1

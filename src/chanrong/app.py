@@ -35,7 +35,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database or Database(settings.resolved_database_url())
-    app.mount("/static", StaticFiles(directory=str(files("chanrong") / "web" / "static")), name="static")
+    app.mount(
+        "/static", StaticFiles(directory=str(files("chanrong") / "web" / "static")), name="static"
+    )
     for router in (
         parties_api.router,
         identifiers_api.router,
@@ -54,7 +56,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
 
 
 def render_problem(request: Request, error: ChanrongError) -> Response:

@@ -11,7 +11,9 @@ from chanrong.parties import cli as parties_cli
 from chanrong.settings import get_settings
 from chanrong.shell import console, open_database
 
-app = typer.Typer(help="chanrong (产融): industrial-internet data turned into finance.", no_args_is_help=True)
+app = typer.Typer(
+    help="chanrong (产融): industrial-internet data turned into finance.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(parties_cli.app, name="parties")

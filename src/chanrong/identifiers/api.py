@@ -16,7 +16,9 @@ router = APIRouter(prefix="/api/v1", tags=["identifiers"])
 @router.post("/prefixes", response_model=schemas.PrefixOut, status_code=201)
 def register_prefix(body: schemas.PrefixIn, session: Tx, caller: Caller) -> object:
     """Register an enterprise prefix (the party's admin or a platform admin)."""
-    return service.register_prefix(session, actor=caller, party_id=body.party_id, prefix=body.prefix)
+    return service.register_prefix(
+        session, actor=caller, party_id=body.party_id, prefix=body.prefix
+    )
 
 
 @router.get("/prefixes", response_model=list[schemas.PrefixOut])
@@ -58,8 +60,13 @@ def resolve(prefix: str, suffix: str, session: Tx, caller: Caller) -> object:
 
 
 @router.put("/identifiers/{prefix}/{suffix}", response_model=schemas.IdentifierOut)
-def update_record(prefix: str, suffix: str, body: schemas.RecordIn, session: Tx, caller: Caller) -> object:
+def update_record(
+    prefix: str, suffix: str, body: schemas.RecordIn, session: Tx, caller: Caller
+) -> object:
     """Replace an identifier's record (owner only)."""
     return service.update_record(
-        session, actor=caller, handle=f"{prefix}/{suffix}", fields=[f.model_dump() for f in body.fields]
+        session,
+        actor=caller,
+        handle=f"{prefix}/{suffix}",
+        fields=[f.model_dump() for f in body.fields],
     )

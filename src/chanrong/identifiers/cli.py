@@ -61,7 +61,9 @@ def _parse_field(text: str) -> dict[str, object]:
 @app.command("resolve")
 def resolve(
     handle: str = typer.Argument(..., help="prefix/suffix"),
-    as_uscc: str | None = typer.Option(None, "--as", help="Resolve as this party (default: as owner)."),
+    as_uscc: str | None = typer.Option(
+        None, "--as", help="Resolve as this party (default: as owner)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Resolve an identifier; protected fields show only when resolving as the owner."""

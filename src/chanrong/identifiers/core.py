@@ -35,7 +35,16 @@ OBJECT_TYPES: dict[str, tuple[str, str]] = {
     "certificate": ("电子凭证", "payable certificate"),
 }
 
-FIELD_TYPES = ("string", "integer", "decimal", "money_fen", "date", "datetime", "boolean", "identifier")
+FIELD_TYPES = (
+    "string",
+    "integer",
+    "decimal",
+    "money_fen",
+    "date",
+    "datetime",
+    "boolean",
+    "identifier",
+)
 MAX_FIELDS = 64
 MAX_STRING = 2000
 
@@ -51,7 +60,12 @@ class RecordField:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form stored and returned."""
-        return {"name": self.name, "type": self.type, "value": self.value, "protected": self.protected}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "value": self.value,
+            "protected": self.protected,
+        }
 
 
 def prefix_problem(prefix: str) -> str | None:
@@ -158,7 +172,9 @@ def check_record(raw_fields: list[dict[str, Any]]) -> tuple[list[RecordField], l
     return fields, errors
 
 
-def visible_fields(fields: list[dict[str, Any]], *, see_protected: bool) -> tuple[list[dict[str, Any]], int]:
+def visible_fields(
+    fields: list[dict[str, Any]], *, see_protected: bool
+) -> tuple[list[dict[str, Any]], int]:
     """The fields a resolver may see, and how many protected fields were withheld."""
     if see_protected:
         return list(fields), 0

@@ -40,7 +40,11 @@ def identifiers_home(
 def resolve_fragment(request: Request, session: Tx, who: ConsoleUser, handle: str = "") -> Response:
     """The resolution result alone, swapped into the page by htmx."""
     principal, request.state.user = who
-    return render(request, "identifiers/_resolution.html", {"handle": handle, **_resolution(session, principal, handle)})
+    return render(
+        request,
+        "identifiers/_resolution.html",
+        {"handle": handle, **_resolution(session, principal, handle)},
+    )
 
 
 def _resolution(session: object, principal: object, handle: str) -> dict[str, object]:

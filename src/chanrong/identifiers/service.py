@@ -58,7 +58,9 @@ def list_prefixes(session: Session, *, actor: Principal, party_id: int) -> list[
     """The prefixes a party owns (own party only)."""
     if not actor.acts_for(party_id) and not actor.is_platform_admin:
         raise OtherPartysData("Another party's prefixes are not listed to you.")
-    return list(session.scalars(select(Prefix).where(Prefix.party_id == party_id).order_by(Prefix.prefix)))
+    return list(
+        session.scalars(select(Prefix).where(Prefix.party_id == party_id).order_by(Prefix.prefix))
+    )
 
 
 def register_identifier(
@@ -148,7 +150,9 @@ def resolve(session: Session, *, actor: Principal, handle: str) -> Resolution:
         if problem:
             raise InvalidIdentifier(problem, field="handle", rule="handle_format")
         raise IdentifierNotFound(f"Identifier {handle} is not registered.")
-    shown, withheld = core.visible_fields(row.fields, see_protected=actor.acts_for(row.owner_party_id))
+    shown, withheld = core.visible_fields(
+        row.fields, see_protected=actor.acts_for(row.owner_party_id)
+    )
     return Resolution(
         handle=row.handle,
         object_type=row.object_type,
@@ -172,7 +176,9 @@ def list_identifiers(
 ) -> tuple[list[Identifier], int]:
     """One page of a party's own identifiers and the total (another party's list is refused)."""
     if not actor.acts_for(party_id):
-        raise OtherPartysData("Another party's identifiers are not listed to you; resolve one by name.")
+        raise OtherPartysData(
+            "Another party's identifiers are not listed to you; resolve one by name."
+        )
     query = select(Identifier).where(Identifier.owner_party_id == party_id)
     if object_type:
         query = query.where(Identifier.object_type == object_type)

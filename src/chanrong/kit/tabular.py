@@ -23,7 +23,9 @@ def read_rows(stream: IO[bytes], *, filename: str) -> Iterator[tuple[int, dict[s
         return _read_xlsx(stream)
     if suffix in (".csv", ".txt", ""):
         return _read_csv(stream.read())
-    raise Invalid(f"unsupported file type {suffix!r}: use .csv or .xlsx", field="file", rule="file_type")
+    raise Invalid(
+        f"unsupported file type {suffix!r}: use .csv or .xlsx", field="file", rule="file_type"
+    )
 
 
 def read_path(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -81,7 +83,7 @@ def _cell_text(value: Any) -> str:
 def _zip(header: list[str], values: Sequence[str]) -> dict[str, str]:
     row = {name: (values[i] if i < len(values) else "") for i, name in enumerate(header) if name}
     if len(values) > len(header):
-        row["__extra__"] = ",".join(values[len(header):])
+        row["__extra__"] = ",".join(values[len(header) :])
     return row
 
 
@@ -93,7 +95,9 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) 
         writer.writerows(rows)
 
 
-def write_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]], *, sheet: str = "Sheet1") -> None:
+def write_xlsx(
+    path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]], *, sheet: str = "Sheet1"
+) -> None:
     """Write one sheet of an XLSX workbook with a bold header row."""
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -101,7 +101,9 @@ def list_api_keys(session: Session, *, actor: Principal, party_id: int) -> list[
     """A party's API keys (never their secrets); own party only."""
     if not actor.acts_for(party_id) and not actor.is_platform_admin:
         raise OtherPartysData("The API keys of another party are not visible to you.")
-    return list(session.scalars(select(ApiKey).where(ApiKey.party_id == party_id).order_by(ApiKey.id)))
+    return list(
+        session.scalars(select(ApiKey).where(ApiKey.party_id == party_id).order_by(ApiKey.id))
+    )
 
 
 def revoke_api_key(session: Session, *, actor: Principal, key_id: int) -> ApiKey:

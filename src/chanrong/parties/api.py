@@ -33,9 +33,14 @@ def list_parties(
 ) -> object:
     """Parties in the registry, filtered by kind, role, province (code or name) and text."""
     where = service.PartyFilter(
-        kind=kind, role=role, province=reference.province_code(province) if province else None, text=q
+        kind=kind,
+        role=role,
+        province=reference.province_code(province) if province else None,
+        text=q,
     )
-    items, total = service.list_parties(session, actor=caller, where=where, limit=limit, offset=offset)
+    items, total = service.list_parties(
+        session, actor=caller, where=where, limit=limit, offset=offset
+    )
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -65,7 +70,8 @@ def import_report(result: service.ImportResult) -> dict[str, object]:
         "updated": result.updated,
         "unchanged": result.unchanged,
         "refused": [
-            {"line": line, "errors": [e.as_dict() for e in errors]} for line, errors in result.refused
+            {"line": line, "errors": [e.as_dict() for e in errors]}
+            for line, errors in result.refused
         ],
     }
 

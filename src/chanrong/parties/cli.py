@@ -50,7 +50,9 @@ def import_file(
 
 @app.command("template")
 def template(
-    out: Path = typer.Argument(Path("parties-template.xlsx"), help="File to write (.xlsx or .csv)."),
+    out: Path = typer.Argument(
+        Path("parties-template.xlsx"), help="File to write (.xlsx or .csv)."
+    ),
 ) -> None:
     """Write a blank import template with Chinese headers and one example row."""
     writer = tabular.write_xlsx if out.suffix.lower() == ".xlsx" else tabular.write_csv
@@ -68,11 +70,16 @@ def list_parties(
     database = open_database()
     with database.transaction() as session:
         items, total = service.list_parties(
-            session, actor=Principal.system(), where=service.PartyFilter(kind=kind, role=role), limit=limit
+            session,
+            actor=Principal.system(),
+            where=service.PartyFilter(kind=kind, role=role),
+            limit=limit,
         )
         table = Table("id", "名称 name", "统一社会信用代码", "省份", "角色 roles")
         for p in items:
-            table.add_row(str(p.id), p.name, p.uscc, reference.PROVINCES[p.province][0], ",".join(p.roles))
+            table.add_row(
+                str(p.id), p.name, p.uscc, reference.PROVINCES[p.province][0], ",".join(p.roles)
+            )
     console.print(table)
     console.print(f"{total} parties")
 
@@ -108,5 +115,7 @@ def issue_key(
     with database.transaction() as session:
         actor = Principal.system()
         party = service.get_party_by_uscc(session, actor=actor, code=uscc)
-        _key, token = access.issue_api_key(session, actor=actor, party_id=party.id, name=name, roles=role)
+        _key, token = access.issue_api_key(
+            session, actor=actor, party_id=party.id, name=name, roles=role
+        )
     console.print(token, markup=False)

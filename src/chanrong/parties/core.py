@@ -108,7 +108,9 @@ def draft_party(
     """Check and normalise a party's fields; returns (draft, []) or (None, every broken rule)."""
     errors: list[FieldError] = []
     if kind not in reference.PARTY_KINDS:
-        errors.append(FieldError("kind", "enum", f"kind must be one of {list(reference.PARTY_KINDS)}"))
+        errors.append(
+            FieldError("kind", "enum", f"kind must be one of {list(reference.PARTY_KINDS)}")
+        )
     clean_name = " ".join(name.split())
     if not clean_name:
         errors.append(FieldError("name", "required", "name is required"))
@@ -117,7 +119,9 @@ def draft_party(
     code = uscc.normalise(uscc_code)
     found = uscc.problem(code)
     if found:
-        errors.append(FieldError("uscc", found.rule, f"unified social credit code: {found.message}"))
+        errors.append(
+            FieldError("uscc", found.rule, f"unified social credit code: {found.message}")
+        )
     province_key = reference.province_code(province)
     if province_key is None:
         errors.append(FieldError("province", "province", f"unknown province {province!r}"))
@@ -143,7 +147,9 @@ def draft_party(
     if size and size.strip():
         size_key = reference.size_for_label(size)
         if size_key is None:
-            errors.append(FieldError("size", "enum", f"size must be one of 大型/中型/小型/微型, got {size!r}"))
+            errors.append(
+                FieldError("size", "enum", f"size must be one of 大型/中型/小型/微型, got {size!r}")
+            )
     role_keys: list[str] = []
     for label in roles:
         if not label.strip():
@@ -161,7 +167,9 @@ def draft_party(
     wrong = [r for r in role_keys if r not in allowed]
     if wrong and kind in reference.PARTY_KINDS:
         errors.append(
-            FieldError("roles", "role_for_kind", f"role(s) {wrong} do not fit a party of kind {kind}")
+            FieldError(
+                "roles", "role_for_kind", f"role(s) {wrong} do not fit a party of kind {kind}"
+            )
         )
     if kind == "institution" and not any(r in reference.INSTITUTION_ROLES for r in role_keys):
         errors.append(

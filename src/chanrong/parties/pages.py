@@ -29,8 +29,12 @@ def party_list(
 ) -> Response:
     """The party registry with filters by kind, role, province and name."""
     principal, request.state.user = who
-    where = service.PartyFilter(kind=kind or None, role=role or None, province=province or None, text=q or None)
-    items, total = service.list_parties(session, actor=principal, where=where, limit=PAGE, offset=offset)
+    where = service.PartyFilter(
+        kind=kind or None, role=role or None, province=province or None, text=q or None
+    )
+    items, total = service.list_parties(
+        session, actor=principal, where=where, limit=PAGE, offset=offset
+    )
     filters = {"kind": kind, "role": role, "province": province, "q": q}
     return render(request, "parties/list.html", {
         "items": items, "total": total, "offset": offset, "page": PAGE, "filters": filters,

@@ -51,7 +51,12 @@ INDUSTRY_SECTIONS: dict[str, tuple[str, str, int, int]] = {
     "F": ("批发和零售业", "Wholesale and retail trade", 51, 52),
     "G": ("交通运输、仓储和邮政业", "Transport, storage and post", 53, 60),
     "H": ("住宿和餐饮业", "Accommodation and catering", 61, 62),
-    "I": ("信息传输、软件和信息技术服务业", "Information transmission, software and IT services", 63, 65),
+    "I": (
+        "信息传输、软件和信息技术服务业",
+        "Information transmission, software and IT services",
+        63,
+        65,
+    ),
     "J": ("金融业", "Finance", 66, 69),
     "K": ("房地产业", "Real estate", 70, 70),
     "L": ("租赁和商务服务业", "Leasing and business services", 71, 72),

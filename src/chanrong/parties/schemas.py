@@ -12,7 +12,9 @@ class PartyIn(BaseModel):
 
     kind: str = Field(description="enterprise, institution or operator", examples=["enterprise"])
     name: str = Field(min_length=1, max_length=200, examples=["宁波精工模具有限公司"])
-    uscc: str = Field(description="统一社会信用代码, GB 32100-2015", examples=["914403001922038216"])
+    uscc: str = Field(
+        description="统一社会信用代码, GB 32100-2015", examples=["914403001922038216"]
+    )
     province: str = Field(description="code, 中文 or English name", examples=["浙江省"])
     city: str = Field(min_length=1, max_length=64, examples=["宁波市"])
     industry: str | None = Field(default=None, description="GB/T 4754-2017, e.g. C35")

@@ -28,7 +28,15 @@ IMPORT_HEADERS: dict[str, str] = {
     "license_code": "license_code", "金融许可证编码": "license_code",
 }  # fmt: skip
 TEMPLATE_HEADERS = ["名称", "统一社会信用代码", "省份", "城市", "行业", "规模", "角色"]
-TEMPLATE_EXAMPLE = ["宁波精工模具有限公司", "914403001922038216", "浙江省", "宁波市", "C35", "小型", "供应商;中小企业"]
+TEMPLATE_EXAMPLE = [
+    "宁波精工模具有限公司",
+    "914403001922038216",
+    "浙江省",
+    "宁波市",
+    "C35",
+    "小型",
+    "供应商;中小企业",
+]
 
 
 def require_platform_admin(actor: Principal) -> None:
@@ -105,7 +113,9 @@ def list_parties(
     if where.kind:
         query = query.where(Party.kind == where.kind)
     if where.role:
-        query = query.where(Party.id.in_(select(PartyRole.party_id).where(PartyRole.role == where.role)))
+        query = query.where(
+            Party.id.in_(select(PartyRole.party_id).where(PartyRole.role == where.role))
+        )
     if where.province:
         query = query.where(Party.province == where.province)
     if where.text:
@@ -140,9 +150,9 @@ class ImportResult:
     refused: list[tuple[int, list[FieldError]]] = field(default_factory=list)
 
 
-def draft_from_row(row: dict[str, str], *, default_kind: str = "enterprise") -> tuple[
-    PartyDraft | None, list[FieldError]
-]:
+def draft_from_row(
+    row: dict[str, str], *, default_kind: str = "enterprise"
+) -> tuple[PartyDraft | None, list[FieldError]]:
     """Map one import row (Chinese or English headers) to a party draft."""
     values: dict[str, str] = {}
     for header, value in row.items():

@@ -33,7 +33,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "value": ("值", "Value"),
     "protected": ("受保护", "Protected"),
     "public": ("公开", "Public"),
-    "withheld": ("项受保护字段未显示（需所有者授权）", "protected field(s) withheld (owner's grant needed)"),
+    "withheld": (
+        "项受保护字段未显示（需所有者授权）",
+        "protected field(s) withheld (owner's grant needed)",
+    ),
     "my_party": ("我的机构", "My party"),
     "my_identifiers": ("我的标识", "My identifiers"),
     "prefixes": ("企业前缀", "Prefixes"),
@@ -54,7 +57,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "platform_overview": ("平台概览", "Platform overview"),
     "your_role": ("您的角色", "Your roles"),
     "quick_links": ("常用功能", "Quick links"),
-    "resolve_hint": ("输入标识，如 88.1001.12/SM-0001", "Enter an identifier, e.g. 88.1001.12/SM-0001"),
+    "resolve_hint": (
+        "输入标识，如 88.1001.12/SM-0001",
+        "Enter an identifier, e.g. 88.1001.12/SM-0001",
+    ),
     "not_found": ("未找到", "Not found"),
     "created_at": ("创建时间", "Created"),
     "key_id": ("密钥编号", "Key id"),

@@ -42,7 +42,9 @@ def language(request: Request) -> str:
     return settings(request).default_language
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
     """Render a console template with the language, label function and current user."""
     lang = language(request)
     ctx = {
@@ -81,7 +83,9 @@ def login(
             session, username=username, password=password, hours=settings(request).session_hours
         )
     except BadCredentials:
-        return render(request, "login.html", {"next": next, "failed": True, "username": username}, 401)
+        return render(
+            request, "login.html", {"next": next, "failed": True, "username": username}, 401
+        )
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -115,7 +119,9 @@ def switch_language(lang: str, request: Request, session: Tx, back: str = "/") -
             access.set_language(session, actor=principal, language=chosen)
         except BadCredentials:
             pass
-    response = RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/", 303)
+    response = RedirectResponse(
+        back if back.startswith("/") and not back.startswith("//") else "/", 303
+    )
     response.set_cookie(LANG_COOKIE, chosen, samesite="lax", max_age=365 * 86400)
     return response
 
@@ -133,7 +139,10 @@ def home(request: Request, session: Tx, who: ConsoleUser) -> Response:
         "principal": principal,
         "by_kind": by_kind,
         "by_province_json": json.dumps(
-            [[pick(reference.PROVINCES[code], language(request)), n] for code, n in by_province.items()],
+            [
+                [pick(reference.PROVINCES[code], language(request)), n]
+                for code, n in by_province.items()
+            ],
             ensure_ascii=False,
         ),
         "identifier_counts": identifiers.count_identifiers(session),
