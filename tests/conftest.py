@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from chanrong import db as db_module
@@ -20,14 +21,26 @@ POSTGRES_URL = os.environ.get("CHANRONG_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-def _postgres_engine() -> Engine:
+@contextmanager
+def _postgres_engine() -> Iterator[Engine]:
+    """A fresh database per test run (named after the process), dropped afterwards, so that
+    concurrent runs against one server never share a schema."""
     if not POSTGRES_URL:
         pytest.skip("CHANRONG_TEST_POSTGRES_URL is not set")
-    engine = db_module.make_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    return engine
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_{os.getpid()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = db_module.make_engine(base.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -38,11 +51,13 @@ def engine(
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "test.db"
         engine = db_module.make_engine(f"sqlite:///{path}")
-    else:
-        engine = _postgres_engine()
-    db_module.upgrade(db_module.Database(bind=engine))
-    yield engine
-    engine.dispose()
+        db_module.upgrade(db_module.Database(bind=engine))
+        yield engine
+        engine.dispose()
+        return
+    with _postgres_engine() as engine:
+        db_module.upgrade(db_module.Database(bind=engine))
+        yield engine
 
 
 @pytest.fixture

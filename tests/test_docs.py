@@ -41,7 +41,11 @@ def _commands(group: click.Command, path: str = "chanrong") -> list[str]:
 
 def test_every_setting_is_documented() -> None:
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
-    missing = [f"CHANRONG_{n.upper()}" for n in Settings.model_fields if f"CHANRONG_{n.upper()}" not in text]
+    missing = [
+        f"CHANRONG_{n.upper()}"
+        for n in Settings.model_fields
+        if f"CHANRONG_{n.upper()}" not in text
+    ]
     assert not missing, f"undocumented settings in docs/configuration.md: {missing}"
 
 
@@ -50,7 +54,11 @@ def test_every_error_type_is_documented() -> None:
     text = (DOCS / "errors.md").read_text(encoding="utf-8")
     errors = {cls for cls in _subclasses(ChanrongError) if cls is not RouteError}
     missing = sorted(
-        {f"{cls.__name__} ({cls.slug})" for cls in errors if f"urn:chanrong:problem:{cls.slug}" not in text}
+        {
+            f"{cls.__name__} ({cls.slug})"
+            for cls in errors
+            if f"urn:chanrong:problem:{cls.slug}" not in text
+        }
     )
     assert not missing, f"undocumented error types in docs/errors.md: {missing}"
 

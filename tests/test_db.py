@@ -1,0 +1,70 @@
+"""Storage: migrations match the models on both databases; transactions commit or roll back whole."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
+
+from chanrong import db as db_module
+from chanrong.models import metadata
+from chanrong.parties.models import Party
+from tests.factories import create_party
+
+
+def test_migrations_match_models(engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_database_is_at_head(engine) -> None:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(db_module.alembic_config(str(engine.url))).get_current_head()
+    assert db_module.current_revision(db_module.Database(bind=engine)) == head
+
+
+def test_transaction_rolls_back_on_error(db) -> None:
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        party = create_party(session)
+        code = party.uscc
+        raise RuntimeError("boom")
+    with db.transaction() as session:
+        assert session.scalar(select(Party).where(Party.uscc == code)) is None
+
+
+def test_transaction_commits(db) -> None:
+    with db.transaction() as session:
+        code = create_party(session).uscc
+    with db.transaction() as session:
+        assert session.scalar(select(Party.uscc).where(Party.uscc == code)) == code
+
+
+def test_datetimes_come_back_aware_utc(session) -> None:
+    party = create_party(session)
+    shanghai = timezone(timedelta(hours=8))
+    party.created_at = datetime(2026, 1, 1, 8, 0, tzinfo=shanghai)
+    session.flush()
+    session.expire_all()
+    again = session.get(Party, party.id)
+    assert again.created_at == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+    assert again.created_at.tzinfo is not None
+
+
+def test_naive_datetime_is_refused(session) -> None:
+    party = create_party(session)
+    party.created_at = datetime(2026, 1, 1)
+    with pytest.raises(Exception, match="naive datetime"):
+        session.flush()
+
+
+def test_fresh_sqlite_file_upgrades(tmp_path) -> None:
+    database = db_module.Database(f"sqlite:///{tmp_path / 'sub' / 'new.db'}")
+    assert db_module.current_revision(database) is None
+    db_module.upgrade(database)
+    assert db_module.current_revision(database) is not None
+    database.dispose()
