@@ -4,6 +4,7 @@ set, on PostgreSQL too; each test runs inside a transaction that is rolled back 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,8 @@ from chanrong.app import create_app
 from chanrong.settings import Settings
 
 POSTGRES_URL = os.environ.get("CHANRONG_TEST_POSTGRES_URL", "")
+# Files the code writes under the data directory (the log's signing key ...) go to a temp dir.
+os.environ["CHANRONG_DATA_DIR"] = tempfile.mkdtemp(prefix="chanrong-test-")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 

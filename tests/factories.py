@@ -38,10 +38,17 @@ def create_party(session: Session, **overrides: Any) -> Party:
     fields.update(overrides)
     if fields["kind"] == "institution" and "roles" not in overrides:
         fields["roles"] = ["bank"]
+    if fields["kind"] == "operator" and "roles" not in overrides:
+        fields["roles"] = ["operator"]
     if fields["kind"] != "enterprise" and "industry" not in overrides:
         fields["industry"] = "J66"
     draft = service.draft_or_raise(**fields)
     return service.create_party(session, actor=SYSTEM, draft=draft)
+
+
+def principal_of(party: Party, *roles: str) -> Principal:
+    """A principal acting for ``party`` with ``roles`` (admin when none are given)."""
+    return Principal(party.id, party.kind, frozenset(roles or ("admin",)))
 
 
 def create_user(session: Session, party: Party | None = None, **overrides: Any) -> User:

@@ -15,6 +15,7 @@ from chanrong.db import Database
 from chanrong.errors import ChanrongError, FieldError, Invalid, RouteError
 from chanrong.identifiers import api as identifiers_api
 from chanrong.identifiers import pages as identifiers_pages
+from chanrong.ledger import api as ledger_api
 from chanrong.parties import api as parties_api
 from chanrong.parties import pages as parties_pages
 from chanrong.settings import Settings, get_settings
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in (
         parties_api.router,
         identifiers_api.router,
+        ledger_api.router,
         web_pages.router,
         parties_pages.router,
         identifiers_pages.router,
@@ -56,8 +58,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", ""
+    if request.url.path.startswith("/api/"):
+        return False
+    # htmx asks for fragments with Accept: */*, but its errors belong to the console too.
+    return (
+        "text/html" in request.headers.get("accept", "")
+        or request.headers.get("hx-request") == "true"
     )
 
 

@@ -6,7 +6,9 @@ import typer
 
 from chanrong import __version__
 from chanrong import db as db_module
+from chanrong.demo import cli as demo_cli
 from chanrong.identifiers import cli as identifiers_cli
+from chanrong.ledger import cli as ledger_cli
 from chanrong.parties import cli as parties_cli
 from chanrong.settings import get_settings
 from chanrong.shell import console, open_database
@@ -18,6 +20,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(parties_cli.app, name="parties")
 app.add_typer(identifiers_cli.app, name="ids")
+app.command("demo")(demo_cli.demo)
+app.add_typer(ledger_cli.app, name="ledger")
 
 
 @app.command()

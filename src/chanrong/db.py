@@ -6,8 +6,9 @@ One request, command or task is one transaction, opened and committed at the edg
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -76,7 +77,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # Writing transactions take the write lock at BEGIN (IMMEDIATE): a deferred transaction
+        # that reads, then writes after another connection committed, fails with SQLITE_BUSY.
+        conn.exec_driver_sql(
+            f"BEGIN {conn.get_execution_options().get('sqlite_begin', 'DEFERRED')}"
+        )
 
 
 class Database:
@@ -92,6 +97,15 @@ class Database:
         self._sessions = sessionmaker(
             bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        self._write_sessions = self._sessions
+        # SQLite has one writer at a time: writers in this process queue on a lock (fair and
+        # prompt) rather than on SQLite's sleeping busy handler; other processes wait on that.
+        self._write_lock: threading.Lock | None = None
+        if isinstance(bind, Engine) and self.dialect == "sqlite":
+            self._write_sessions = sessionmaker(
+                bind=bind.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+            )
+            self._write_lock = threading.Lock()
 
     @property
     def dialect(self) -> str:
@@ -99,9 +113,14 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any exception."""
-        with self._sessions() as session, session.begin():
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any exception.
+
+        ``write=False`` promises not to write: on SQLite it then runs beside the writer.
+        """
+        factory = self._write_sessions if write else self._sessions
+        lock = self._write_lock if write and self._write_lock else nullcontext()
+        with lock, factory() as session, session.begin():
             yield session
 
     def session(self) -> Session:

@@ -2,8 +2,9 @@
 
 from chanrong.db import Base
 from chanrong.identifiers import models as identifiers_models
+from chanrong.ledger import models as ledger_models
 from chanrong.parties import models as parties_models
 
 metadata = Base.metadata
 
-__all__ = ["identifiers_models", "metadata", "parties_models"]
+__all__ = ["identifiers_models", "ledger_models", "metadata", "parties_models"]

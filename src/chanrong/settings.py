@@ -41,6 +41,20 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port `chanrong serve` listens on.")
     workers: int = Field(default=1, description="Number of uvicorn worker processes for serve.")
 
+    ledger_origin: str = Field(
+        default="chanrong.local/ledger",
+        description="Origin line of the log's checkpoints and name of its signing key.",
+    )
+    ledger_key_file: Path | None = Field(
+        default=None,
+        description="PEM file of the log's Ed25519 signing key; empty means "
+        "<data_dir>/ledger/signing-key.pem, generated on first use. Share it between nodes.",
+    )
+
+    def resolved_ledger_key_file(self) -> Path:
+        """The signing key's path, defaulting to a file under ``data_dir``."""
+        return self.ledger_key_file or self.data_dir / "ledger" / "signing-key.pem"
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under ``data_dir``."""
         if self.database_url:

@@ -20,9 +20,10 @@ from typing import Any
 
 from chanrong.errors import FieldError
 
-PREFIX_RE = re.compile(r"^88\.\d{1,6}\.\d{1,12}$")
+PREFIX_RE = re.compile(r"^88\.[0-9]{1,6}\.[0-9]{1,12}$")
 SUFFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
 FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 OBJECT_TYPES: dict[str, tuple[str, str]] = {
     "device": ("设备", "device"),
@@ -70,7 +71,7 @@ class RecordField:
 
 def prefix_problem(prefix: str) -> str | None:
     """Why ``prefix`` is not an enterprise prefix, or None."""
-    if not PREFIX_RE.match(prefix):
+    if not PREFIX_RE.fullmatch(prefix):
         return f"prefix {prefix!r} must look like 88.<industry digits>.<enterprise digits>, e.g. 88.1001.12"
     return None
 
@@ -78,7 +79,7 @@ def prefix_problem(prefix: str) -> str | None:
 def split_handle(handle: str) -> tuple[str, str] | None:
     """(prefix, suffix) of a well-formed identifier, or None."""
     prefix, slash, suffix = handle.partition("/")
-    if not slash or prefix_problem(prefix) or not SUFFIX_RE.match(suffix):
+    if not slash or prefix_problem(prefix) or not SUFFIX_RE.fullmatch(suffix):
         return None
     return prefix, suffix
 
@@ -91,7 +92,7 @@ def handle_problem(handle: str) -> str | None:
     found = prefix_problem(prefix)
     if found:
         return found
-    if not SUFFIX_RE.match(suffix):
+    if not SUFFIX_RE.fullmatch(suffix):
         return (
             f"suffix {suffix!r} must be 1-128 characters of letters, digits and . _ - :, "
             "starting with a letter or digit"
@@ -122,8 +123,11 @@ def _coerce(kind: str, value: Any) -> tuple[Any, str | None]:
     if kind == "boolean":
         return (value, None) if isinstance(value, bool) else (None, "must be true or false")
     if kind == "date":
+        # fromisoformat alone would also take 20240101 (an integer) and week dates like 2024-W01-1
+        if not isinstance(value, str) or not DATE_RE.fullmatch(value):
+            return None, "must be a date YYYY-MM-DD"
         try:
-            return date.fromisoformat(str(value)).isoformat(), None
+            return date.fromisoformat(value).isoformat(), None
         except ValueError:
             return None, "must be a date YYYY-MM-DD"
     if kind == "datetime":
@@ -152,7 +156,7 @@ def check_record(raw_fields: list[dict[str, Any]]) -> tuple[list[RecordField], l
         where = f"fields.{i}"
         name = raw.get("name")
         kind = raw.get("type", "string")
-        if not isinstance(name, str) or not FIELD_NAME_RE.match(name):
+        if not isinstance(name, str) or not FIELD_NAME_RE.fullmatch(name):
             errors.append(FieldError(f"{where}.name", "field_name",
                                      "field names are lower_snake_case, 1-64 characters"))  # fmt: skip
             continue

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from chanrong.errors import ChanrongError
 from chanrong.http import Tx
 from chanrong.identifiers import service
 from chanrong.parties.auth import ConsoleUser
-from chanrong.web.pages import render
+from chanrong.parties.core import Principal
+from chanrong.web.pages import render, sign_in
 
 router = APIRouter(include_in_schema=False)
 PAGE = 25
@@ -26,7 +29,7 @@ def identifiers_home(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """The resolver form (with a result when ``handle`` is given) and the caller's identifiers."""
-    principal, request.state.user = who
+    principal = sign_in(request, who)
     items, total = service.list_identifiers(
         session, actor=principal, party_id=principal.party_id, limit=PAGE, offset=offset
     )
@@ -38,8 +41,10 @@ def identifiers_home(
 
 @router.get("/identifiers/resolve", response_class=HTMLResponse)
 def resolve_fragment(request: Request, session: Tx, who: ConsoleUser, handle: str = "") -> Response:
-    """The resolution result alone, swapped into the page by htmx."""
-    principal, request.state.user = who
+    """The resolution result alone, swapped into the page by htmx (a plain visit gets the page)."""
+    principal = sign_in(request, who)
+    if request.headers.get("hx-request") != "true":
+        return RedirectResponse(f"/identifiers?handle={quote(handle.strip(), safe='/')}", 303)
     return render(
         request,
         "identifiers/_resolution.html",
@@ -47,8 +52,9 @@ def resolve_fragment(request: Request, session: Tx, who: ConsoleUser, handle: st
     )
 
 
-def _resolution(session: object, principal: object, handle: str) -> dict[str, object]:
+def _resolution(session: Session, principal: Principal, handle: str) -> dict[str, object]:
+    """The resolution of ``handle`` for the template, or the error to show in its place."""
     try:
-        return {"resolution": service.resolve(session, actor=principal, handle=handle.strip())}  # type: ignore[arg-type]
+        return {"resolution": service.resolve(session, actor=principal, handle=handle.strip())}
     except ChanrongError as error:
         return {"resolution": None, "resolve_error": error}

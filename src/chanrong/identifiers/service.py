@@ -18,6 +18,7 @@ from chanrong.identifiers.errors import (
     NotPrefixOwner,
 )
 from chanrong.identifiers.models import Identifier, Prefix
+from chanrong.ledger import service as ledger
 from chanrong.parties import access
 from chanrong.parties import service as parties
 from chanrong.parties.core import Principal
@@ -51,6 +52,9 @@ def register_prefix(session: Session, *, actor: Principal, party_id: int, prefix
     row = Prefix(prefix=prefix, party_id=party_id, created_at=clock.now())
     session.add(row)
     session.flush()
+    ledger.record(session, ledger.Event(
+        actor=actor, event="prefix.registered", subject=prefix, payload={"party_id": party_id},
+    ))  # fmt: skip
     return row
 
 
@@ -99,7 +103,19 @@ def register_identifier(
     )
     session.add(row)
     session.flush()
+    ledger.record(session, _record_event(actor, "identifier.registered", row))
     return row
+
+
+def _record_event(actor: Principal, event: str, row: Identifier) -> ledger.Event:
+    # A record with protected fields is logged as a salted digest only.
+    return ledger.Event(
+        actor=actor,
+        event=event,
+        subject=row.handle,
+        payload={"object_type": row.object_type, "owner_party_id": row.owner_party_id, "fields": row.fields},
+        confidential=any(f.get("protected") for f in row.fields),
+    )
 
 
 def _owned_prefix(session: Session, *, actor: Principal, prefix: str) -> Prefix:
@@ -122,11 +138,14 @@ def update_record(
         raise IdentifierNotFound(f"Identifier {handle} is not registered.")
     if not actor.acts_for(row.owner_party_id):
         raise NotPrefixOwner(f"Identifier {handle} belongs to another party.")
+    if not actor.may_write():
+        raise RoleRequired("Changing identifiers needs the member or admin role.")
     record, errors = core.check_record(fields)
     if errors:
         raise InvalidIdentifier(errors[0].message, errors=errors)
     row.fields = [f.as_dict() for f in record]
     row.updated_at = clock.now()
+    ledger.record(session, _record_event(actor, "identifier.updated", row))
     return row
 
 

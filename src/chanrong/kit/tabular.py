@@ -44,8 +44,8 @@ def _decode(data: bytes) -> str:
 def _read_csv(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.reader(io.StringIO(_decode(data), newline=""))
     header: list[str] | None = None
-    for values in reader:
-        line = reader.line_num
+    # Count records, not physical lines: a quoted cell may span lines but is one spreadsheet row.
+    for line, values in enumerate(reader, start=1):
         if header is None:
             header = [h.strip() for h in values]
             continue
@@ -82,8 +82,11 @@ def _cell_text(value: Any) -> str:
 
 def _zip(header: list[str], values: Sequence[str]) -> dict[str, str]:
     row = {name: (values[i] if i < len(values) else "") for i, name in enumerate(header) if name}
-    if len(values) > len(header):
-        row["__extra__"] = ",".join(values[len(header) :])
+    # Cells under no column name (past the header, or under a blank header cell, which is how
+    # XLSX pads a sheet) go to "__extra__" when they hold something, so no value is lost silently.
+    stray = [v for i, v in enumerate(values) if (i >= len(header) or not header[i]) and v.strip()]
+    if stray:
+        row["__extra__"] = ",".join(stray)
     return row
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from chanrong import clock
 from chanrong.errors import Invalid, NotFound
+from chanrong.ledger import service as ledger
 from chanrong.parties import core, reference
 from chanrong.parties.core import Principal
 from chanrong.parties.errors import BadCredentials, DuplicateUsername, OtherPartysData, RoleRequired
@@ -67,6 +68,10 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    ledger.record(session, ledger.Event(
+        actor=actor, event="user.created", subject=f"user:{username}",
+        payload={"party_id": party_id, "roles": user.roles},
+    ))  # fmt: skip
     return user
 
 
@@ -94,6 +99,10 @@ def issue_api_key(
     )
     session.add(key)
     session.flush()
+    ledger.record(session, ledger.Event(
+        actor=actor, event="api_key.issued", subject=f"api_key:{key_id}",
+        payload={"party_id": party_id, "name": name, "roles": key.roles},
+    ))  # fmt: skip
     return key, token
 
 
@@ -114,6 +123,10 @@ def revoke_api_key(session: Session, *, actor: Principal, key_id: int) -> ApiKey
     require_admin_of(actor, key.party_id)
     if key.revoked_at is None:
         key.revoked_at = clock.now()
+        ledger.record(session, ledger.Event(
+            actor=actor, event="api_key.revoked", subject=f"api_key:{key.key_id}",
+            payload={"party_id": key.party_id},
+        ))  # fmt: skip
     return key
 
 

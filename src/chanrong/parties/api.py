@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile
 
+from chanrong.errors import Invalid
 from chanrong.http import Tx
 from chanrong.kit import tabular
 from chanrong.parties import access, reference, schemas, service, uscc
@@ -32,12 +33,11 @@ def list_parties(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> object:
     """Parties in the registry, filtered by kind, role, province (code or name) and text."""
-    where = service.PartyFilter(
-        kind=kind,
-        role=role,
-        province=reference.province_code(province) if province else None,
-        text=q,
-    )
+    province_key = reference.province_code(province) if province else None
+    if province and province_key is None:
+        # an unknown province must not silently drop the filter and list every party
+        raise Invalid(f"unknown province {province!r}", field="province", rule="province")
+    where = service.PartyFilter(kind=kind, role=role, province=province_key, text=q)
     items, total = service.list_parties(
         session, actor=caller, where=where, limit=limit, offset=offset
     )

@@ -89,7 +89,7 @@ def parse_industry(text: str) -> tuple[str, str | None] | None:
         if lo <= number <= hi:
             if letter and letter != section:
                 return None
-            return section, division
+            return section, f"{number:02d}"  # ASCII even when typed full-width (３４)
     return None
 
 
@@ -128,6 +128,13 @@ def draft_party(
     clean_city = city.strip()
     if not clean_city:
         errors.append(FieldError("city", "required", "city is required"))
+    elif len(clean_city) > 64:
+        errors.append(FieldError("city", "max_length", "city is longer than 64 characters"))
+    clean_license = (license_code or "").strip() or None
+    if clean_license and len(clean_license) > 32:
+        errors.append(
+            FieldError("license_code", "max_length", "license_code is longer than 32 characters")
+        )
     section = division = None
     if industry and industry.strip():
         parsed = parse_industry(industry)
@@ -193,7 +200,7 @@ def draft_party(
             industry_section=section,
             industry_division=division,
             size_class=size_key,
-            license_code=(license_code or "").strip() or None,
+            license_code=clean_license,
             roles=tuple(sorted(role_keys)),
         ),
         [],

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from chanrong.http import Tx
-from chanrong.parties import access, reference, service
+from chanrong.identifiers import service as identifiers
+from chanrong.parties import access, service
 from chanrong.parties.auth import ConsoleUser
-from chanrong.web.pages import render
+from chanrong.web.pages import render, sign_in
 
 router = APIRouter(include_in_schema=False)
 PAGE = 25
@@ -28,7 +29,7 @@ def party_list(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """The party registry with filters by kind, role, province and name."""
-    principal, request.state.user = who
+    principal = sign_in(request, who)
     where = service.PartyFilter(
         kind=kind or None, role=role or None, province=province or None, text=q or None
     )
@@ -44,11 +45,15 @@ def party_list(
 @router.get("/parties/{party_id}", response_class=HTMLResponse)
 def party_page(party_id: int, request: Request, session: Tx, who: ConsoleUser) -> Response:
     """One party; its users and keys appear only to its own members."""
-    principal, request.state.user = who
+    principal = sign_in(request, who)
     party = service.get_party(session, actor=principal, party_id=party_id)
     own = principal.acts_for(party_id)
-    context = {"party": party, "own": own, "reference": reference}
+    context: dict[str, object] = {"party": party, "own": own}
     if own:
         context["users"] = access.list_users(session, actor=principal, party_id=party_id)
         context["keys"] = access.list_api_keys(session, actor=principal, party_id=party_id)
+        if party.kind == "enterprise":
+            context["prefixes"] = identifiers.list_prefixes(
+                session, actor=principal, party_id=party_id
+            )
     return render(request, "parties/detail.html", context)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from chanrong import clock
 from chanrong.errors import FieldError, Invalid
+from chanrong.ledger import service as ledger
 from chanrong.parties import core
 from chanrong.parties.core import PartyDraft, Principal
 from chanrong.parties.errors import DuplicateParty, InvalidUscc, PartyNotFound, RoleRequired
@@ -65,7 +66,18 @@ def create_party(session: Session, *, actor: Principal, draft: PartyDraft) -> Pa
     party = _new_party(draft)
     session.add(party)
     session.flush()
+    ledger.record(session, party_event(actor, "party.registered", draft))
     return party
+
+
+def party_event(actor: Principal, event: str, draft: PartyDraft) -> ledger.Event:
+    """The log event of a party registered or changed (public registry data, logged in clear)."""
+    payload = {
+        "kind": draft.kind, "name": draft.name, "uscc": draft.uscc, "province": draft.province,
+        "city": draft.city, "industry": f"{draft.industry_section or ''}{draft.industry_division or ''}",
+        "size": draft.size_class, "license_code": draft.license_code, "roles": list(draft.roles),
+    }  # fmt: skip
+    return ledger.Event(actor=actor, event=event, subject=f"party:{draft.uscc}", payload=payload)
 
 
 def _new_party(draft: PartyDraft) -> Party:
@@ -119,8 +131,13 @@ def list_parties(
     if where.province:
         query = query.where(Party.province == where.province)
     if where.text:
-        like = f"%{where.text.strip()}%"
-        query = query.where(or_(Party.name.like(like), Party.uscc.like(like)))
+        # ilike: SQLite's LIKE ignores ASCII case and PostgreSQL's does not; make both ignore it.
+        # The user's text is matched literally (its % and _ are not wildcards).
+        text = where.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{text}%"
+        query = query.where(
+            or_(Party.name.ilike(like, escape="\\"), Party.uscc.ilike(like, escape="\\"))
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Party.id).limit(limit).offset(offset)).all()
     return list(rows), total
@@ -132,12 +149,32 @@ def count_parties_by_kind(session: Session) -> dict[str, int]:
     return {kind: count for kind, count in rows}
 
 
-def count_parties_by_province(session: Session) -> dict[str, int]:
-    """How many parties are registered in each province (by GB/T 2260 code), largest first."""
-    rows = session.execute(
-        select(Party.province, func.count()).group_by(Party.province).order_by(func.count().desc())
-    ).all()
+def count_parties_by_province(session: Session, *, kind: str | None = None) -> dict[str, int]:
+    """How many parties (of ``kind``, if given) are registered in each province (by GB/T 2260
+    code), largest first."""
+    query = select(Party.province, func.count()).group_by(Party.province)
+    if kind:
+        query = query.where(Party.kind == kind)
+    rows = session.execute(query.order_by(func.count().desc(), Party.province)).all()
     return {province: count for province, count in rows}
+
+
+def count_parties_by_industry(session: Session, *, kind: str | None = None) -> dict[str, int]:
+    """How many parties (of ``kind``, if given) are in each GB/T 4754 industry, largest first.
+
+    Keys are the section letter and division (``C35``), or the section alone when no division
+    was given; parties without an industry are not counted.
+    """
+    query = (
+        select(Party.industry_section, Party.industry_division, func.count())
+        .where(Party.industry_section.is_not(None))
+        .group_by(Party.industry_section, Party.industry_division)
+    )
+    if kind:
+        query = query.where(Party.kind == kind)
+    rows = session.execute(query).all()
+    counts = {f"{section}{division or ''}": count for section, division, count in rows}
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 @dataclass
@@ -163,7 +200,7 @@ def draft_from_row(
             values[target] = "" if value is None else str(value).strip()
     roles = [r for r in _split_roles(values.pop("roles", ""))]
     kind = _kind_from(values.pop("kind", ""), roles) or default_kind
-    return core.draft_party(
+    draft, errors = core.draft_party(
         kind=kind,
         name=values.get("name", ""),
         uscc_code=values.get("uscc_code", ""),
@@ -174,6 +211,16 @@ def draft_from_row(
         roles=roles,
         license_code=values.get("license_code") or None,
     )
+    extra = (row.get("__extra__") or "").strip()
+    if extra:
+        # Cells under no column (tabular keeps them aside): a shifted row, never guessed at.
+        errors = [
+            FieldError("row", "extra_cells",
+                       f"the row has cells under no column ({extra!r}); check for a stray comma"),
+            *errors,
+        ]  # fmt: skip
+        return None, errors
+    return draft, errors
 
 
 def _split_roles(text: str) -> Iterator[str]:
@@ -207,6 +254,7 @@ def import_parties(
     require_platform_admin(actor)
     result = ImportResult()
     seen: dict[str, tuple[int, PartyDraft]] = {}
+    events: list[ledger.Event] = []
     for line, row in rows:
         draft, errors = draft_from_row(row)
         if draft is None:
@@ -225,7 +273,10 @@ def import_parties(
         seen[draft.uscc] = (line, draft)
         outcome = _upsert(session, draft)
         setattr(result, outcome, getattr(result, outcome) + 1)
+        if outcome != "unchanged":
+            events.append(party_event(actor, f"party.{'registered' if outcome == 'created' else 'updated'}", draft))
     session.flush()
+    ledger.record_many(session, events)
     return result
 
 

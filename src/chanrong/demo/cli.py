@@ -1,0 +1,214 @@
+"""``chanrong demo``: build the simulated industrial park and print what it holds."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.columns import Columns
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from chanrong import db as db_module
+from chanrong.demo import park
+from chanrong.identifiers.core import OBJECT_TYPES
+from chanrong.parties import reference
+from chanrong.settings import Settings, get_settings
+from chanrong.shell import console, open_database, progress
+
+
+def demo(
+    seed: int = typer.Option(park.DEFAULT_SEED, help="Random seed: one seed, one park."),
+    reset: bool = typer.Option(
+        False,
+        "--reset",
+        help="Rebuild from scratch. Default SQLite: deletes <data_dir>/chanrong.db. Any other "
+        "database (PostgreSQL, a custom SQLite URL): drops every chanrong table, needs --yes.",
+    ),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="Confirm --reset on a database other than the default SQLite."
+    ),
+) -> None:
+    """Build a simulated industrial park (模拟产业园区) into the configured database.
+
+    The park (same seed, same park): the platform operator, 4 core enterprises, 50 SMEs in 12
+    provinces, 9 banks, insurers, lessors, a factoring company and a fund; an identifier prefix
+    per enterprise with its devices, product batches, contracts, orders, deliveries and invoices;
+    one admin per party (<code>-admin, e.g. op-admin, excavator-admin, bank1-admin) with the
+    demo password "chanrong-demo"; an API key per core enterprise and bank.
+
+    Running it again is safe: when the park is already there it changes nothing and prints the
+    summary again (API key tokens are only shown when the park is built). --reset rebuilds it:
+    on the default SQLite database it deletes the file; on PostgreSQL or a custom database URL
+    it drops every chanrong table (all data, not only the park's) and needs --yes.
+    """
+    settings = get_settings()
+    if reset:
+        _reset(settings, confirmed=yes)
+    database = open_database(migrate=True)
+    where = _location(settings)
+    try:
+        with database.transaction() as session:
+            status = park.park_status(session, seed)
+            if status == "present":
+                summary = park.summarise(session, park.plan_park(seed))
+        if status == "other":
+            console.print(
+                f"[red]A demo park built with another seed is already in {where}.[/red] "
+                "Run `chanrong demo` with that seed, or `chanrong demo --reset` to rebuild."
+            )
+            raise typer.Exit(1)
+        if status == "present":
+            console.print(
+                f"[yellow]园区已存在 The park (seed {seed}) is already in {where}; nothing "
+                "changed.[/yellow] Use --reset to rebuild it."
+            )
+            render_summary(summary, where=where, settings=settings)
+            return
+        started = time.perf_counter()
+        with progress() as bar:
+            task = bar.add_task("模拟产业园区 building the park", total=None)
+
+            def on_progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=stage, completed=done, total=total)
+
+            with database.transaction() as session:
+                summary = park.build_park(session, seed=seed, on_progress=on_progress)
+            bar.update(task, description="完成 done")
+        elapsed = time.perf_counter() - started
+        console.print(f"[green]园区已建成 Park built in {elapsed:.1f} s (seed {seed}).[/green]")
+        render_summary(summary, where=where, settings=settings)
+    finally:
+        database.dispose()
+
+
+def _location(settings: Settings) -> str:
+    url = make_url(settings.resolved_database_url())
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite {url.database}"
+    return url.render_as_string(hide_password=True)
+
+
+def _reset(settings: Settings, *, confirmed: bool) -> None:
+    if not settings.database_url:
+        path = (settings.data_dir / "chanrong.db").resolve()
+        for file in (path, *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
+            file.unlink(missing_ok=True)
+        console.print(f"removed {path}")
+        return
+    where = _location(settings)
+    if not confirmed:
+        console.print(
+            f"[red]Refusing --reset on {where}:[/red] it drops every chanrong table there, not "
+            "only the demo park. Add --yes to confirm."
+        )
+        raise typer.Exit(2)
+    from alembic import command
+
+    database = open_database(migrate=False)
+    try:
+        config = db_module.alembic_config(settings.resolved_database_url())
+        command.downgrade(config, "base")
+    finally:
+        database.dispose()
+    console.print(f"dropped every chanrong table in {where}")
+
+
+def _label(table: dict[str, tuple[str, str]], key: str) -> str:
+    zh, en = table.get(key, (key, key))
+    return f"{zh} {en}"
+
+
+def _industry_label(code: str) -> str:
+    zh, en = reference.DIVISION_NAMES.get(code[1:], ("", ""))
+    if not zh:
+        section = reference.INDUSTRY_SECTIONS.get(code[:1])
+        zh, en = (section[0], section[1]) if section else ("", "")
+    return f"{code} {zh} {en}".strip()
+
+
+def render_summary(summary: park.ParkSummary, *, where: str, settings: Settings) -> None:
+    """Print the park's summary: counts, coverage, logins, keys, where it is and how to serve."""
+    kinds = Table("类型 kind", "数量 count", title="参与方 parties")
+    for kind, count in summary.parties_by_kind.items():
+        kinds.add_row(_label(reference.PARTY_KINDS, kind), str(count))
+    kinds.add_row("[bold]合计 total[/bold]", f"[bold]{summary.parties}[/bold]")
+    roles = Table("角色 role", "数量 count", title="角色 roles")
+    for role, count in summary.parties_by_role.items():
+        roles.add_row(_label(reference.ALL_ROLES, role), str(count))
+    types = Table("类型 object type", "数量 count", title="标识 identifiers")
+    for kind, count in summary.identifiers_by_type.items():
+        types.add_row(_label(OBJECT_TYPES, kind), str(count))
+    types.add_row("[bold]合计 total[/bold]", f"[bold]{summary.identifiers}[/bold]")
+    types.add_row("企业前缀 prefixes", str(summary.prefixes))
+    types.add_row("用户 users", str(summary.users))
+    types.add_row("API 密钥 API keys", str(summary.api_keys))
+    console.print(Columns([kinds, roles, types]))
+
+    provinces = Table(
+        "省份 province", "数量 count", title=f"省份 provinces ({len(summary.provinces)})"
+    )
+    for code, count in summary.provinces.items():
+        provinces.add_row(_label(reference.PROVINCES, code), str(count))
+    industries = Table(
+        "行业 industry (GB/T 4754)",
+        "数量 count",
+        title=f"行业 industries ({len(summary.industries)})",
+    )
+    for code, count in summary.industries.items():
+        industries.add_row(_industry_label(code), str(count))
+    console.print(Columns([provinces, industries]))
+
+    logins = Table("用户名 username", "参与方 party", "角色 roles", title="演示登录 demo logins")
+    shown_segments: set[str] = set()
+    for login in summary.logins:
+        if login.kind == "enterprise" and "core_enterprise" not in login.roles:
+            segment = login.party.rstrip("0123456789")
+            if segment in shown_segments:
+                continue
+            shown_segments.add(segment)
+        logins.add_row(
+            login.username,
+            login.party_name,
+            ", ".join(reference.ALL_ROLES.get(r, (r, r))[0] for r in login.roles),
+        )
+    console.print(logins)
+    console.print(
+        f"密码 password for every demo login: [bold]{summary.password}[/bold]  "
+        f"(one admin per party, {summary.users} in all: <code>-admin, e.g. sew02-admin; "
+        "`chanrong parties list` lists every party)"
+    )
+
+    url = f"http://{settings.host}:{settings.port}"
+    enterprise = next((k for k in summary.issued_keys if k.role == "core_enterprise"), None)
+    bank = next((k for k in summary.issued_keys if k.role == "bank"), None)
+    handle = summary.sample_handles.get("EX") or next(iter(summary.sample_handles.values()), "")
+    if enterprise and bank:
+        console.print(
+            f"\nAPI 密钥 API keys ({len(summary.issued_keys)} issued, one per core enterprise and "
+            "bank; tokens are shown only now):"
+        )
+        console.print(f"  {enterprise.party_name} ({enterprise.party}): ", end="")
+        console.print(enterprise.token, markup=False, highlight=False)
+        console.print(f"  {bank.party_name} ({bank.party}): ", end="")
+        console.print(bank.token, markup=False, highlight=False)
+        console.print("  Try (the owner sees protected fields; the bank sees them withheld):")
+        for token in (enterprise.token, bank.token):
+            console.print(
+                f'  curl -H "Authorization: Bearer {token}" {url}/api/v1/identifiers/{handle}',
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+    else:
+        console.print(
+            "\nAPI key tokens were shown when the park was built; issue another with "
+            "`chanrong parties issue-key <统一社会信用代码>`."
+        )
+    console.print(
+        f"\n数据库 database: {where}\n"
+        f"启动 serve: `make serve` → {url}/ (console 控制台), {url}/docs (API)",
+        markup=False,
+        highlight=False,
+    )

@@ -1,0 +1,1 @@
+"""Ledger domain: the platform's RFC 9162-style transparency log."""

@@ -1,0 +1,188 @@
+"""A live console for browser tests: a seeded SQLite file database served by uvicorn in a
+background thread, and headless Debian Chromium driven by Playwright (no browser download)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from chanrong import db as db_module
+from chanrong.app import create_app
+from chanrong.settings import Settings
+from tests import factories
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "secret-pass"
+HANDLE = "88.1001.12/SM-0001"
+PRICE_FEN = 1_250_000_00
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the live server's database holds, for assertions."""
+
+    owner_party_id: int
+    owner_party_name: str
+    other_party_id: int
+    handle: str
+    price_fen: int
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A running console: its base URL and seeded data."""
+
+    url: str
+    data: Seeded
+
+
+def seed(database: db_module.Database) -> Seeded:
+    """Parties in several provinces and industries, one user per kind of party, and an identifier
+    with a public and a protected field owned by the first enterprise."""
+    with database.transaction() as s:
+        operator = factories.create_party(
+            s,
+            kind="operator",
+            name="产融平台运营中心",
+            province="11",
+            city="北京市",
+            industry="I65",
+        )
+        factories.create_user(s, operator, username="ops", display_name="王运营")
+        owner = factories.create_party(s, name="宁波精工模具有限公司", size="medium")
+        factories.create_user(s, owner, username="owner", display_name="张经理")
+        prefix = factories.create_prefix(s, owner, prefix="88.1001.12")
+        factories.create_identifier(
+            s,
+            prefix,
+            handle=HANDLE,
+            fields=[
+                {"name": "model", "type": "string", "value": "JK-9000 精密注塑机"},
+                {"name": "in_service", "type": "boolean", "value": True},
+                {"name": "purchase_price", "type": "money_fen", "value": PRICE_FEN,
+                 "protected": True},
+            ],
+        )  # fmt: skip
+        factories.create_identifier(s, prefix, handle="88.1001.12/SM-0002")
+        factories.create_identifier(
+            s,
+            prefix,
+            handle="88.1001.12/INV-2024-001",
+            object_type="invoice",
+            fields=[{"name": "amount", "type": "money_fen", "value": 86_000_00}],
+        )
+        other = factories.create_party(
+            s, name="苏州华纺织造有限公司", province="32", city="苏州市", industry="C17"
+        )
+        factories.create_user(s, other, username="other", display_name="李采购")
+        for name, province, city, industry in (
+            ("东莞智联电子有限公司", "44", "东莞市", "C39"),
+            ("杭州恒力通用机械有限公司", "33", "杭州市", "C34"),
+            ("淄博鲁化化工有限公司", "37", "淄博市", "C26"),
+        ):
+            factories.create_party(s, name=name, province=province, city=city, industry=industry)
+        bank = factories.create_party(
+            s, kind="institution", name="宁波通商银行", license_code="B0000H233020001"
+        )
+        factories.create_user(s, bank, username="banker", display_name="陈客户经理")
+        return Seeded(owner.id, owner.name, other.id, HANDLE, PRICE_FEN)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` under uvicorn in a thread until the block ends; yields its base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="live-console", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline or not thread.is_alive():
+            server.should_exit = True
+            raise RuntimeError("the live console did not answer /healthz within 20 s")
+        time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The console on a seeded temporary SQLite file, served on a free local port."""
+    data_dir = tmp_path_factory.mktemp("live")
+    database = db_module.Database(f"sqlite:///{data_dir / 'chanrong.db'}")
+    db_module.upgrade(database)
+    seeded = seed(database)
+    settings = Settings(data_dir=data_dir, database_url=str(database.engine.url))
+    try:
+        with serve(create_app(settings, database=database)) as url:
+            yield LiveServer(url, seeded)
+    finally:
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium under Playwright; the browser tests skip without it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium to run the browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A fresh browser context (no cookies) on the live console; fails on any script error."""
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    script_errors: list[str] = []
+    tab.on("pageerror", lambda error: script_errors.append(str(error)))
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not script_errors, f"script errors in the page: {script_errors}"
