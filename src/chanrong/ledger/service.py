@@ -137,7 +137,7 @@ def record_many(session: Session, events: Sequence[Event]) -> list[Receipt]:
         frontier.append((0, seq, leaf))
         node_rows.append({"level": 0, "idx": seq, "hash": leaf})
         while len(frontier) > 1 and frontier[-1][0] == frontier[-2][0]:
-            level, right_idx, right = frontier.pop()
+            level, _, right = frontier.pop()
             _, left_idx, left = frontier.pop()
             parent = (level + 1, left_idx // 2, merkle.node_hash(left, right))
             frontier.append(parent)
