@@ -72,6 +72,11 @@ class Server:
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process (all its threads) has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """SIGTERM the process group, wait, then SIGKILL it if it is still there."""
         if self.proc.poll() is not None:
@@ -296,6 +301,11 @@ def rate(count: int, fn: Callable[[], None]) -> float:
     start = time.perf_counter()
     fn()
     return count / (time.perf_counter() - start)
+
+
+def load_average() -> float:
+    """The 1-minute load average (other work on the machine skews every figure)."""
+    return os.getloadavg()[0]
 
 
 def median(values: Sequence[float]) -> float:

@@ -45,6 +45,7 @@ from _common import (
     WrkResult,
     free_port,
     http_get,
+    load_average,
     median,
     raise_on_sigterm,
     rate,
@@ -82,10 +83,11 @@ class Profile:
     inproc_rounds: int
     warmup_s: float
     wrk_s: float
+    http_rounds: int
 
 
-QUICK = Profile(identifiers=2_000, inproc_ops=2_000, inproc_rounds=3, warmup_s=1, wrk_s=5)
-FULL = Profile(identifiers=10_000, inproc_ops=5_000, inproc_rounds=5, warmup_s=3, wrk_s=20)
+QUICK = Profile(2_000, inproc_ops=2_000, inproc_rounds=3, warmup_s=1, wrk_s=5, http_rounds=1)
+FULL = Profile(10_000, inproc_ops=5_000, inproc_rounds=5, warmup_s=3, wrk_s=15, http_rounds=3)
 
 
 @dataclass
@@ -329,38 +331,71 @@ def check_answers(server: Server, url: str, data: Seed, revoke: bool) -> dict[st
     return {"ok": not problems, "problems": problems, "handle": handle}
 
 
-def load(server: Server, script: Path, profile: Profile, connections: int) -> WrkResult:
-    """A warm-up run, then the measured wrk run."""
-    if profile.warmup_s:
-        run_wrk(server.base_url + "/", script, seconds=profile.warmup_s, connections=connections)
-    return run_wrk(server.base_url + "/", script, seconds=profile.wrk_s, connections=connections)
+@dataclass
+class Load:
+    """The wrk runs of one server, aggregated over rounds (medians; failures and maxima summed)."""
+
+    runs: list[tuple[WrkResult, float]] = field(default_factory=list)
+
+    def _median(self, attr: str) -> float:
+        return median([getattr(r, attr) for r, _ in self.runs])
+
+    def figures(self, prefix: str) -> dict[str, Any]:
+        return {
+            f"{prefix}rps": round(self._median("rps"), 1),
+            f"{prefix}p50_ms": round(self._median("p50_ms"), 3),
+            f"{prefix}p90_ms": round(self._median("p90_ms"), 3),
+            f"{prefix}p99_ms": round(self._median("p99_ms"), 3),
+            f"{prefix}max_ms": round(max(r.max_ms for r, _ in self.runs), 3),
+            f"{prefix}cpu_ms_per_request": round(median([cpu for _, cpu in self.runs]), 3),
+            f"{prefix}requests": sum(r.requests for r, _ in self.runs),
+            f"{prefix}non2xx": sum(r.non2xx for r, _ in self.runs),
+            f"{prefix}failures": sum(r.failures for r, _ in self.runs),
+            f"{prefix}rounds_rps": [round(r.rps, 1) for r, _ in self.runs],
+        }
 
 
 def measure_http(
-    workdir: Path, url: str, data: Seed, profile: Profile, connections: int, name: str
-) -> tuple[WrkResult, dict[str, Any]]:
-    """chanrong's resolution endpoint under wrk, with its correctness checks."""
-    paths = [f"/api/v1/identifiers/{h}" for h in data.handles]
-    script = write_wrk_script(workdir / f"{name}.lua", paths, f"Bearer {data.token}")
-    server = start_chanrong(workdir, url, name)
-    try:
-        checks = check_answers(server, url, data, revoke=True)
-        result = load(server, script, profile, connections)
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"{name} died under load:\n{server.log_tail()}")
-    finally:
-        server.stop()
-    return result, checks
+    workdir: Path, databases: list[tuple[str, str, Seed]], profile: Profile, connections: int
+) -> tuple[dict[str, Load], dict[str, dict[str, Any]]]:
+    """Bare route and chanrong (per database) under wrk, interleaved round by round.
 
-
-def measure_bare(workdir: Path, profile: Profile, connections: int) -> WrkResult:
-    """The bare route under the same wrk load (same script shape, same header)."""
-    script = write_wrk_script(workdir / "bare.lua", ["/bare"], "Bearer crk_000000000000_x")
-    server = start_bare(workdir)
+    All servers are started first (an idle server costs nothing) and each round loads them one
+    after the other, so a burst of other work on the machine hits every server alike.
+    """
+    servers: dict[str, Server] = {}
+    scripts: dict[str, Path] = {}
+    checks: dict[str, dict[str, Any]] = {}
     try:
-        return load(server, script, profile, connections)
+        servers["bare_"] = start_bare(workdir)
+        scripts["bare_"] = write_wrk_script(
+            workdir / "bare.lua", ["/bare"], "Bearer crk_000000000000_unused"
+        )
+        for key, url, data in databases:
+            server = servers[f"{key}http_"] = start_chanrong(workdir, url, f"{key}chanrong")
+            checks[f"{key}http_"] = check_answers(server, url, data, revoke=True)
+            paths = [f"/api/v1/identifiers/{h}" for h in data.handles]
+            scripts[f"{key}http_"] = write_wrk_script(
+                workdir / f"{key}chanrong.lua", paths, f"Bearer {data.token}"
+            )
+        loads = {name: Load() for name in servers}
+        for name, server in servers.items():
+            if profile.warmup_s:
+                run_wrk(server.base_url + "/", scripts[name], seconds=profile.warmup_s,
+                        connections=connections)  # fmt: skip
+        for _ in range(profile.http_rounds):
+            for name, server in servers.items():
+                cpu = server.cpu_seconds()
+                result = run_wrk(server.base_url + "/", scripts[name], seconds=profile.wrk_s,
+                                 connections=connections)  # fmt: skip
+                cpu = server.cpu_seconds() - cpu
+                if server.proc.poll() is not None:
+                    raise RuntimeError(f"{server.name} died under load:\n{server.log_tail()}")
+                loads[name].runs.append((result, 1000 * cpu / max(1, result.requests)))
     finally:
-        server.stop()
+        for server in servers.values():
+            server.stop()
+    return loads, checks
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -420,6 +455,11 @@ def report(figures: dict[str, Any]) -> None:
             f"< {TARGET_P99_MS:.0f} ms",
             _met(t.get(key + "p99_under_25ms")),
         )
+        cpu, bare_cpu = figures[key + "cpu_ms_per_request"], figures["bare_cpu_ms_per_request"]
+        table.add_row(
+            f"server CPU per request ({db_name})", _ms(cpu), _ms(bare_cpu),
+            f"{cpu / bare_cpu:.2f}x" if bare_cpu else "", "(information)", "",
+        )  # fmt: skip
         table.add_row(
             f"non-2xx + socket errors ({db_name})",
             f"{figures[key + 'failures']:,} of {figures[key + 'requests']:,}",
@@ -432,11 +472,18 @@ def report(figures: dict[str, Any]) -> None:
         )  # fmt: skip
     console.print(table)
     console.print(
-        f"wrk: -t2 -c{figures['connections']} -d{figures['wrk_seconds']:.0f}s after a "
-        f"{figures['warmup_seconds']:.0f}s warm-up; floor = bare FastAPI `def` route, same uvicorn "
-        "options. In-process: medians of "
+        f"wrk -t2 -c{figures['connections']} -d{figures['wrk_seconds']:.0f}s --latency, "
+        f"{figures['http_rounds']} round(s) interleaved with the floor after a "
+        f"{figures['warmup_seconds']:.0f}s warm-up (medians); HTTP floor = bare FastAPI `def` "
+        "route served with the same uvicorn options. In-process: medians of "
         f"{figures['inproc_rounds']} rounds of {figures['inproc_ops']:,} random handles."
     )
+    busy = max(figures["loadavg_before"], figures.get("loadavg_after", 0.0))
+    if busy > 1.0:
+        console.print(
+            f"[yellow]load average reached {busy:.1f} on {figures['cpus']} CPUs: other work on "
+            "this machine skews these figures; compare CPU per request, or run again.[/yellow]"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -481,6 +528,8 @@ def main(argv: list[str] | None = None) -> int:
         "warmup_seconds": profile.warmup_s,
         "inproc_ops": profile.inproc_ops,
         "inproc_rounds": profile.inproc_rounds,
+        "http_rounds": profile.http_rounds,
+        "loadavg_before": round(load_average(), 2),
     }
     targets: dict[str, bool] = {}
     correctness: list[bool] = []
@@ -500,39 +549,25 @@ def main(argv: list[str] | None = None) -> int:
             figures.update({f"{key}inproc_{k}": v for k, v in inproc.items()})
             targets[f"{key}inproc_within_2x"] = inproc["ratio"] <= TARGET_INPROC_RATIO
         if not args.no_http:
-            with console.status("HTTP: bare FastAPI route under wrk"):
-                bare = measure_bare(workdir, profile, args.connections)
-            figures.update(
-                bare_rps=round(bare.rps, 1), bare_p50_ms=round(bare.p50_ms, 3),
-                bare_p99_ms=round(bare.p99_ms, 3), bare_failures=bare.failures,
-            )  # fmt: skip
-            correctness.append(bare.failures == 0)
-            for key, url in databases:
-                prefix = f"{key}http_"
-                with console.status(f"HTTP: chanrong serve under wrk ({key or 'sqlite_'})"):
-                    result, checks = measure_http(
-                        workdir, url, seeds[key], profile, args.connections, f"{key}chanrong"
-                    )
-                figures.update(
-                    {
-                        f"{prefix}rps": round(result.rps, 1),
-                        f"{prefix}p50_ms": round(result.p50_ms, 3),
-                        f"{prefix}p90_ms": round(result.p90_ms, 3),
-                        f"{prefix}p99_ms": round(result.p99_ms, 3),
-                        f"{prefix}max_ms": round(result.max_ms, 3),
-                        f"{prefix}requests": result.requests,
-                        f"{prefix}non2xx": result.non2xx,
-                        f"{prefix}failures": result.failures,
-                        f"{prefix}vs_bare": round(result.rps / bare.rps, 3),
-                        f"{prefix}sample_ok": checks["ok"],
-                        f"{prefix}problems": checks["problems"],
-                    }
+            with console.status("HTTP: bare FastAPI route and chanrong serve under wrk"):
+                loads, checks = measure_http(
+                    workdir, [(k, u, seeds[k]) for k, u in databases], profile, args.connections
                 )
-                targets[f"{prefix}p99_under_25ms"] = result.p99_ms < TARGET_P99_MS
-                targets[f"{prefix}half_of_bare"] = result.rps >= TARGET_VS_BARE * bare.rps
-                targets[f"{prefix}zero_failures"] = result.failures == 0
-                targets[f"{prefix}sample_ok"] = checks["ok"]
-                correctness += [result.failures == 0, checks["ok"]]
+            bare_rps = loads["bare_"].figures("bare_")["bare_rps"]
+            for name, load in loads.items():
+                figures.update(load.figures(name))
+                correctness.append(figures[f"{name}failures"] == 0)
+            for name, check in checks.items():
+                rps = figures[f"{name}rps"]
+                figures[f"{name}vs_bare"] = round(rps / bare_rps, 3)
+                figures[f"{name}sample_ok"] = check["ok"]
+                figures[f"{name}problems"] = check["problems"]
+                targets[f"{name}p99_under_25ms"] = figures[f"{name}p99_ms"] < TARGET_P99_MS
+                targets[f"{name}half_of_bare"] = rps >= TARGET_VS_BARE * bare_rps
+                targets[f"{name}zero_failures"] = figures[f"{name}failures"] == 0
+                targets[f"{name}sample_ok"] = check["ok"]
+                correctness.append(check["ok"])
+        figures["loadavg_after"] = round(load_average(), 2)
         figures["targets_met"] = targets
         figures["all_targets_met"] = all(targets.values())
         figures["elapsed_s"] = round(time.perf_counter() - started, 1)

@@ -25,13 +25,13 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @contextmanager
-def _postgres_engine() -> Iterator[Engine]:
+def _postgres_engine(suffix: str = "") -> Iterator[Engine]:
     """A fresh database per test run (named after the process), dropped afterwards, so that
     concurrent runs against one server never share a schema."""
     if not POSTGRES_URL:
         pytest.skip("CHANRONG_TEST_POSTGRES_URL is not set")
     base = make_url(POSTGRES_URL)
-    name = f"{base.database}_{os.getpid()}"
+    name = f"{base.database}_{os.getpid()}{suffix}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -61,6 +61,18 @@ def engine(
     with _postgres_engine() as engine:
         db_module.upgrade(db_module.Database(bind=engine))
         yield engine
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database of each backend, for tests that must commit."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    with _postgres_engine(suffix="fresh") as engine:
+        url = engine.url.render_as_string(hide_password=False)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture

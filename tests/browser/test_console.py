@@ -26,6 +26,7 @@ def log_in(page: Any, username: str, password: str = PASSWORD) -> None:
 
 def resolve(page: Any, handle: str) -> None:
     """Type ``handle`` into the resolver and click resolve; waits for htmx to swap the answer."""
+    page.eval_on_selector("#resolution", "el => el.replaceChildren()")  # no stale answer
     page.fill("#handle", handle)
     page.click("#resolve-button")
     page.wait_for_selector("#resolution-result, #resolution-error")

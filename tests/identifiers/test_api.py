@@ -97,7 +97,9 @@ def test_prefixes(client, world, device):
     )  # fmt: skip
     assert_problem(for_other, 403, "other-partys-data")
     bad = client.post(
-        "/api/v1/prefixes", json={"party_id": world.owner_id, "prefix": "88.x.1"}, headers=world.admin
+        "/api/v1/prefixes",
+        json={"party_id": world.owner_id, "prefix": "88.x.1"},
+        headers=world.admin,
     )
     assert assert_problem(bad, 422, "invalid-identifier")["errors"][0]["rule"] == "prefix_format"
 
@@ -163,8 +165,12 @@ def test_record_type_errors_name_the_field(client, world, device):
         ("fields.1.value", "type_datetime"),
         ("fields.2.name", "unique"),
     ]
-    missing = client.post("/api/v1/identifiers", json={"handle": "88.1001.12/X"}, headers=world.admin)
-    assert [e["field"] for e in assert_problem(missing, 422, "invalid")["errors"]] == ["object_type"]
+    missing = client.post(
+        "/api/v1/identifiers", json={"handle": "88.1001.12/X"}, headers=world.admin
+    )
+    assert [e["field"] for e in assert_problem(missing, 422, "invalid")["errors"]] == [
+        "object_type"
+    ]
 
 
 def test_update_record_is_for_the_owner(client, world, device):

@@ -168,11 +168,19 @@ def test_owner_replaces_the_record(session, owner):
     t0 = datetime(2025, 4, 1, tzinfo=UTC)
     with clock.frozen(t0):
         row = register(session, principal_of(owner))
-    new = [{"name": "model", "value": "JK-9100"}, {"name": "in_service", "type": "boolean", "value": True}]
+    new = [
+        {"name": "model", "value": "JK-9100"},
+        {"name": "in_service", "type": "boolean", "value": True},
+    ]
     with clock.frozen(t0 + timedelta(days=1)):
-        service.update_record(session, actor=principal_of(owner, "member"), handle=row.handle, fields=new)
+        service.update_record(
+            session, actor=principal_of(owner, "member"), handle=row.handle, fields=new
+        )
     resolved = service.resolve(session, actor=SYSTEM, handle=row.handle)
-    assert [(f["name"], f["value"]) for f in resolved.fields] == [("model", "JK-9100"), ("in_service", True)]
+    assert [(f["name"], f["value"]) for f in resolved.fields] == [
+        ("model", "JK-9100"),
+        ("in_service", True),
+    ]
     assert (resolved.created_at, resolved.updated_at) == (t0, t0 + timedelta(days=1))
 
 

@@ -133,7 +133,7 @@ def test_revoking_is_for_the_keys_party_admin(session):
 
 
 def test_wrong_secret_or_unknown_key_is_refused(session):
-    key, token = create_api_key(session)
+    _key, token = create_api_key(session)
     with pytest.raises(BadCredentials, match="Unknown"):
         access.authenticate_api_key(session, token[:-1] + ("A" if token[-1] != "A" else "B"))
     with pytest.raises(BadCredentials, match="Unknown"):

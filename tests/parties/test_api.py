@@ -87,7 +87,11 @@ def test_operator_admin_creates_a_party(client, world):
     response = client.post("/api/v1/parties", json=HUAWEI, headers=world.operator)
     assert response.status_code == 201, response.text
     body = response.json()
-    assert (body["uscc"], body["province"], body["industry_division"]) == (HUAWEI["uscc"], "44", "39")
+    assert (body["uscc"], body["province"], body["industry_division"]) == (
+        HUAWEI["uscc"],
+        "44",
+        "39",
+    )
     assert body["roles"] == ["core_enterprise"]
     fetched = client.get(f"/api/v1/parties/{body['id']}", headers=world.member)
     assert fetched.json() == body
@@ -127,10 +131,14 @@ def test_schema_validation_errors_are_problems_naming_the_field(client, world):
     )
     assert {e["field"] for e in body["errors"]} == {"name", "city", "roles"}
     assert body["detail"] == "3 fields are invalid."
-    query = assert_problem(client.get("/api/v1/parties?limit=0", headers=world.admin), 422, "invalid")
+    query = assert_problem(
+        client.get("/api/v1/parties?limit=0", headers=world.admin), 422, "invalid"
+    )
     assert [e["field"] for e in query["errors"]] == ["limit"]
     broken = client.post(
-        "/api/v1/parties", content=b"{not json", headers={**world.operator, "Content-Type": "application/json"}
+        "/api/v1/parties",
+        content=b"{not json",
+        headers={**world.operator, "Content-Type": "application/json"},
     )
     assert_problem(broken, 422, "invalid")
 
@@ -139,7 +147,9 @@ def test_unknown_routes_and_methods_are_problems(client, world):
     body = assert_problem(client.get("/api/v1/nowhere", headers=world.admin), 404, "http-404")
     assert body["instance"] == "/api/v1/nowhere"
     assert_problem(client.put("/api/v1/parties", headers=world.admin), 405, "http-405")
-    assert_problem(client.get("/api/v1/parties/999999", headers=world.admin), 404, "party-not-found")
+    assert_problem(
+        client.get("/api/v1/parties/999999", headers=world.admin), 404, "party-not-found"
+    )
 
 
 def test_list_parties_with_filters(client, world):
@@ -168,7 +178,12 @@ def test_other_partys_users_and_keys_are_forbidden(client, world):
 
 def test_users_are_created_by_their_partys_admin(client, world):
     url = f"/api/v1/parties/{world.party_id}/users"
-    user = {"username": "li.lei", "display_name": "李雷", "password": "long-enough", "roles": ["viewer"]}
+    user = {
+        "username": "li.lei",
+        "display_name": "李雷",
+        "password": "long-enough",
+        "roles": ["viewer"],
+    }
     created = client.post(url, json=user, headers=world.admin)
     assert created.status_code == 201, created.text
     assert "password" not in created.text and "long-enough" not in created.text
@@ -242,7 +257,9 @@ def test_import_upload(client, world):
     again = client.post("/api/v1/parties/import", files=files, headers=world.operator).json()
     assert (again["created"], again["unchanged"]) == (0, 1)
     assert_problem(
-        client.post("/api/v1/parties/import", files=files, headers=world.admin), 403, "role-required"
+        client.post("/api/v1/parties/import", files=files, headers=world.admin),
+        403,
+        "role-required",
     )
     wrong = {"file": ("parties.pdf", b"%PDF", "application/pdf")}
     body = assert_problem(

@@ -60,7 +60,11 @@ def test_good_rows_land_and_bad_rows_are_reported_with_their_line(session):
     assert "should be 'B'" in line3.message
     assert codes(session) == {"914403001922038216", "91440300708461136T", "91110108551385082Q"}
     xiaomi = service.get_party_by_uscc(session, actor=SYSTEM, code="91110108551385082Q")
-    assert (xiaomi.province, xiaomi.size_class, xiaomi.roles) == ("11", "large", ["buyer", "supplier"])
+    assert (xiaomi.province, xiaomi.size_class, xiaomi.roles) == (
+        "11",
+        "large",
+        ["buyer", "supplier"],
+    )
 
 
 def test_reimporting_the_same_file_changes_nothing(session):
@@ -89,7 +93,11 @@ def test_english_headers(session):
     result = import_text(session, text)
     assert (result.created, result.refused) == (2, [])
     bank = service.get_party_by_uscc(session, actor=SYSTEM, code="91330108MA27Y5XH5G")
-    assert (bank.kind, bank.roles, bank.license_code) == ("institution", ["bank"], "B0152H233020001")
+    assert (bank.kind, bank.roles, bank.license_code) == (
+        "institution",
+        ["bank"],
+        "B0152H233020001",
+    )
 
 
 def test_kind_follows_institution_roles_when_not_given(session):

@@ -8,7 +8,7 @@ from chanrong.errors import Invalid
 from chanrong.parties import core, service
 from chanrong.parties.core import Principal
 from chanrong.parties.errors import DuplicateParty, InvalidUscc, PartyNotFound, RoleRequired
-from tests.factories import SYSTEM, create_party, make_uscc, principal_of
+from tests.factories import SYSTEM, create_party, principal_of
 
 GOOD = {
     "kind": "enterprise",
@@ -147,7 +147,9 @@ def test_role_labels_in_chinese_and_english(labels, keys):
     assert draft(roles=labels).roles == keys
 
 
-@pytest.mark.parametrize(("label", "size"), [("大型", "large"), ("中", "medium"), ("Micro", "micro")])
+@pytest.mark.parametrize(
+    ("label", "size"), [("大型", "large"), ("中", "medium"), ("Micro", "micro")]
+)
 def test_size_labels(label, size):
     assert draft(size=label).size_class == size
 
@@ -205,9 +207,14 @@ def registry(session):
     return {
         "ningbo": create_party(session, name="宁波精工模具有限公司", province="33"),
         "huawei": create_party(
-            session, name="华为技术有限公司", uscc_code="914403001922038216", province="44",
-            roles=["core_enterprise"], industry="C39", size="large",
-        ),  # fmt: skip
+            session,
+            name="华为技术有限公司",
+            uscc_code="914403001922038216",
+            province="44",
+            roles=["core_enterprise"],
+            industry="C39",
+            size="large",
+        ),
         "bank": create_party(session, kind="institution", name="宁波银行股份有限公司"),
         "insurer": create_party(
             session, kind="institution", name="Pacific Insurance", roles=["insurer"]

@@ -48,7 +48,7 @@ def structural_rule(bad: str) -> str | None:
 
 
 def test_weights_are_powers_of_three_mod_31():
-    assert uscc.WEIGHTS == tuple(pow(3, i, 31) for i in range(17))
+    assert tuple(pow(3, i, 31) for i in range(17)) == uscc.WEIGHTS
     assert len(uscc.CHARSET) == 31
     assert not set("IOSVZ") & set(uscc.CHARSET)
 
