@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chanrong import __version__
+from chanrong.consent import api as consent_api
 from chanrong.db import Database
 from chanrong.errors import ChanrongError, FieldError, Invalid, RouteError
 from chanrong.identifiers import api as identifiers_api
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         parties_api.router,
         identifiers_api.router,
         ledger_api.router,
+        consent_api.router,
         web_pages.router,
         parties_pages.router,
         identifiers_pages.router,

@@ -6,6 +6,7 @@ import typer
 
 from chanrong import __version__
 from chanrong import db as db_module
+from chanrong.consent import cli as consent_cli
 from chanrong.demo import cli as demo_cli
 from chanrong.identifiers import cli as identifiers_cli
 from chanrong.ledger import cli as ledger_cli
@@ -22,6 +23,7 @@ app.add_typer(parties_cli.app, name="parties")
 app.add_typer(identifiers_cli.app, name="ids")
 app.command("demo")(demo_cli.demo)
 app.add_typer(ledger_cli.app, name="ledger")
+app.add_typer(consent_cli.app, name="consent")
 
 
 @app.command()

@@ -1,5 +1,6 @@
 """Every domain's tables, imported so that the metadata (and Alembic) sees the whole schema."""
 
+from chanrong.consent import models as consent_models
 from chanrong.db import Base
 from chanrong.identifiers import models as identifiers_models
 from chanrong.ledger import models as ledger_models
@@ -7,4 +8,4 @@ from chanrong.parties import models as parties_models
 
 metadata = Base.metadata
 
-__all__ = ["identifiers_models", "ledger_models", "metadata", "parties_models"]
+__all__ = ["consent_models", "identifiers_models", "ledger_models", "metadata", "parties_models"]

@@ -37,7 +37,11 @@ def test_head_entry_and_consistency(client, db) -> None:
     leaf = merkle.leaf_hash(canonical(entry["entry"]))
     assert base64.b64encode(leaf).decode() == entry["leaf_hash"]
     merkle.verify_inclusion(
-        entry["seq"], entry["tree_size"], leaf, [base64.b64decode(p) for p in entry["inclusion_proof"]], sth.root
+        entry["seq"],
+        entry["tree_size"],
+        leaf,
+        [base64.b64decode(p) for p in entry["inclusion_proof"]],
+        sth.root,
     )
 
     proof = client.get(
@@ -48,7 +52,9 @@ def test_head_entry_and_consistency(client, db) -> None:
 
 def test_bad_sizes_are_problems(client, db) -> None:
     headers = _auth(db)
-    response = client.get("/api/v1/ledger/consistency", params={"first": 5, "second": 10_000}, headers=headers)
+    response = client.get(
+        "/api/v1/ledger/consistency", params={"first": 5, "second": 10_000}, headers=headers
+    )
     assert response.status_code == 422
     assert response.json()["type"] == "urn:chanrong:problem:bad-tree-size"
     assert client.get("/api/v1/ledger/entries/999999", headers=headers).status_code == 404

@@ -29,7 +29,10 @@ def test_kill_9_while_appending(fresh_database_url: str, tmp_path: Path) -> None
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
     writer = subprocess.Popen(
-        [sys.executable, str(WRITER), fresh_database_url], stdout=subprocess.PIPE, text=True, env=env
+        [sys.executable, str(WRITER), fresh_database_url],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     acknowledged: list[int] = []
     deadline = time.monotonic() + 60

@@ -24,7 +24,10 @@ runner = CliRunner()
 def exported(session, tmp_path: Path) -> Path:
     service.record_many(
         session,
-        [service.Event(Principal.system(), "test.event", f"thing:{i}", {"n": i, "名": "值"}) for i in range(13)],
+        [
+            service.Event(Principal.system(), "test.event", f"thing:{i}", {"n": i, "名": "值"})
+            for i in range(13)
+        ],
     )
     out = tmp_path / "export"
     assert export_log(session, out) == 13
@@ -101,7 +104,9 @@ def test_wrong_key_is_caught(exported: Path) -> None:
 def test_forged_head_is_caught(exported: Path) -> None:
     forger = Ed25519PrivateKey.generate()
     head = signing.head_from_json(json.loads((exported / "head.json").read_text()))
-    forged = signing.sign_head(forger, signing.TreeHead(head.tree_size, head.timestamp, b"\x00" * 32))
+    forged = signing.sign_head(
+        forger, signing.TreeHead(head.tree_size, head.timestamp, b"\x00" * 32)
+    )
     (exported / "head.json").write_text(json.dumps(forged))
     assert not verify_export(exported).ok
 

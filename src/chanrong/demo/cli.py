@@ -33,8 +33,9 @@ def demo(
     """Build a simulated industrial park (模拟产业园区) into the configured database.
 
     The park (same seed, same park): the platform operator, 4 core enterprises, 50 SMEs in 12
-    provinces, 9 banks, insurers, lessors, a factoring company and a fund; an identifier prefix
-    per enterprise with its devices, product batches, contracts, orders, deliveries and invoices;
+    provinces, 9 financial institutions (3 banks, 2 insurers, 2 lessors, a factoring company, a
+    fund); a prefix per enterprise with identifiers for its devices, product batches, purchase
+    orders, contracts, delivery notes and invoices (several hundred in all);
     one admin per party (<code>-admin, e.g. op-admin, excavator-admin, bank1-admin) with the
     demo password "chanrong-demo"; an API key per core enterprise and bank.
 

@@ -582,7 +582,7 @@ def prefix_node(industry: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-class _Names:
+class NamePool:
     """Draws trade names and codes without repeats inside one park."""
 
     def __init__(self, rng: random.Random) -> None:
@@ -592,9 +592,11 @@ class _Names:
         self.codes: set[str] = set()
 
     def trade_name(self) -> str:
+        """A trade name (字号) not drawn before."""
         return self.pool.pop()
 
     def uscc(self, division: str, *, authority: str = "91") -> str:
+        """A valid unified social credit code in ``division``, not drawn before."""
         while True:
             code = make_uscc(self.rng, division, authority=authority)
             if code not in self.codes:
@@ -602,7 +604,7 @@ class _Names:
                 return code
 
 
-def operator_party(names: _Names) -> PartySpec:
+def operator_party(names: NamePool) -> PartySpec:
     """The platform operator (产融平台运营方), in Beijing."""
     city = CITIES["北京"]
     return PartySpec(
@@ -619,7 +621,7 @@ def operator_party(names: _Names) -> PartySpec:
     )
 
 
-def _segment_parties(names: _Names, segment: Segment) -> list[PartySpec]:
+def _segment_parties(names: NamePool, segment: Segment) -> list[PartySpec]:
     cities = list(segment.cities)
     names.rng.shuffle(cities)
     specs = []
@@ -643,17 +645,17 @@ def _segment_parties(names: _Names, segment: Segment) -> list[PartySpec]:
     return specs
 
 
-def core_enterprises(names: _Names) -> list[PartySpec]:
+def core_enterprises(names: NamePool) -> list[PartySpec]:
     """The four core enterprises (核心企业)."""
     return [spec for segment in CORE_SEGMENTS for spec in _segment_parties(names, segment)]
 
 
-def smes(names: _Names) -> list[PartySpec]:
+def smes(names: NamePool) -> list[PartySpec]:
     """The 50 SMEs, segment by segment."""
     return [spec for segment in SME_SEGMENTS for spec in _segment_parties(names, segment)]
 
 
-def institutions(names: _Names) -> list[PartySpec]:
+def institutions(names: NamePool) -> list[PartySpec]:
     """Banks, insurers, lessors, a factoring company and a fund manager, with licence codes."""
     specs = []
     for inst in INSTITUTIONS:
@@ -680,7 +682,7 @@ def institutions(names: _Names) -> list[PartySpec]:
 
 def park_parties(seed: int) -> list[PartySpec]:
     """Every party of the park: operator, core enterprises, SMEs, institutions."""
-    names = _Names(part_rng(seed, "parties"))
+    names = NamePool(part_rng(seed, "parties"))
     return [operator_party(names), *core_enterprises(names), *smes(names), *institutions(names)]
 
 

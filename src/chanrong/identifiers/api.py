@@ -54,9 +54,15 @@ def my_identifiers(
 
 
 @router.get("/identifiers/{prefix}/{suffix}", response_model=schemas.ResolutionOut)
-def resolve(prefix: str, suffix: str, session: Tx, caller: Caller) -> object:
-    """Resolve ``prefix/suffix``: public fields for all, protected fields for the owner."""
-    return service.resolve(session, actor=caller, handle=f"{prefix}/{suffix}")
+def resolve(
+    prefix: str, suffix: str, session: Tx, caller: Caller, purpose: str | None = None
+) -> object:
+    """Resolve ``prefix/suffix``: public fields for all; protected fields for the owner, or for a
+    grantee naming the ``purpose`` of its grant (the answer then carries the audit receipt)."""
+    found = service.resolve(session, actor=caller, handle=f"{prefix}/{suffix}", purpose=purpose)
+    body = schemas.ResolutionOut.model_validate(found)
+    body.audit_receipt = service.audit_receipt(session, found)
+    return body
 
 
 @router.put("/identifiers/{prefix}/{suffix}", response_model=schemas.IdentifierOut)

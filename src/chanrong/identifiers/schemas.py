@@ -84,3 +84,4 @@ class ResolutionOut(BaseModel):
     withheld: int
     created_at: datetime
     updated_at: datetime
+    audit_receipt: dict[str, Any] | None = None

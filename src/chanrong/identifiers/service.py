@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chanrong import clock
+from chanrong.consent import service as consent
 from chanrong.identifiers import core
 from chanrong.identifiers.errors import (
     IdentifierNotFound,
@@ -38,6 +39,7 @@ class Resolution:
     withheld: int
     created_at: datetime
     updated_at: datetime
+    access: consent.Access | None = None
 
 
 def register_prefix(session: Session, *, actor: Principal, party_id: int, prefix: str) -> Prefix:
@@ -113,7 +115,11 @@ def _record_event(actor: Principal, event: str, row: Identifier) -> ledger.Event
         actor=actor,
         event=event,
         subject=row.handle,
-        payload={"object_type": row.object_type, "owner_party_id": row.owner_party_id, "fields": row.fields},
+        payload={
+            "object_type": row.object_type,
+            "owner_party_id": row.owner_party_id,
+            "fields": row.fields,
+        },
         confidential=any(f.get("protected") for f in row.fields),
     )
 
@@ -149,8 +155,11 @@ def update_record(
     return row
 
 
-def resolve(session: Session, *, actor: Principal, handle: str) -> Resolution:
-    """Resolve ``handle``: public fields for everyone, protected fields for the owner only."""
+def resolve(
+    session: Session, *, actor: Principal, handle: str, purpose: str | None = None
+) -> Resolution:
+    """Resolve ``handle``: public fields for everyone; protected fields for the owner, and for a
+    party that names a ``purpose`` its live ``identifier_records`` grant covers (audited)."""
     row = session.execute(
         select(
             Identifier.handle,
@@ -169,9 +178,14 @@ def resolve(session: Session, *, actor: Principal, handle: str) -> Resolution:
         if problem:
             raise InvalidIdentifier(problem, field="handle", rule="handle_format")
         raise IdentifierNotFound(f"Identifier {handle} is not registered.")
-    shown, withheld = core.visible_fields(
-        row.fields, see_protected=actor.acts_for(row.owner_party_id)
-    )
+    access = None
+    if purpose is not None and any(f.get("protected") for f in row.fields):
+        access = consent.readable(
+            session, actor=actor, owner_party_id=row.owner_party_id, scope="identifier_records",
+            purpose=purpose, subject=row.handle,
+        )  # fmt: skip
+    see_protected = actor.acts_for(row.owner_party_id) or access is not None
+    shown, withheld = core.visible_fields(row.fields, see_protected=see_protected)
     return Resolution(
         handle=row.handle,
         object_type=row.object_type,
@@ -181,7 +195,13 @@ def resolve(session: Session, *, actor: Principal, handle: str) -> Resolution:
         withheld=withheld,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        access=access,
     )
+
+
+def audit_receipt(session: Session, resolution: Resolution) -> dict[str, Any] | None:
+    """The audit receipt of a grantee's resolution (leaf index, proof, signed head), if any."""
+    return None if resolution.access is None else consent.receipt(session, resolution.access)
 
 
 def list_identifiers(
@@ -213,3 +233,17 @@ def count_identifiers(session: Session, *, party_id: int | None = None) -> dict[
         query = query.where(Identifier.owner_party_id == party_id)
     rows = session.execute(query).all()
     return {kind: count for kind, count in rows}
+
+
+def _device_count(session: Session, party_id: int) -> int:
+    return count_identifiers(session, party_id=party_id).get("device", 0)
+
+
+consent.register_indicator(
+    consent.Indicator(
+        name="identifiers.device_count",
+        scope="identifier_records",
+        compute=_device_count,
+        label=("登记设备数", "registered devices"),
+    )
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -37,8 +38,10 @@ def party_list(
         session, actor=principal, where=where, limit=PAGE, offset=offset
     )
     filters = {"kind": kind, "role": role, "province": province, "q": q}
+    query = urlencode({key: value for key, value in filters.items() if value})
     return render(request, "parties/list.html", {
         "items": items, "total": total, "offset": offset, "page": PAGE, "filters": filters,
+        "page_base": f"/parties?{query}&offset=" if query else "/parties?offset=",
     })  # fmt: skip
 
 

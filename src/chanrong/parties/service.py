@@ -274,7 +274,11 @@ def import_parties(
         outcome = _upsert(session, draft)
         setattr(result, outcome, getattr(result, outcome) + 1)
         if outcome != "unchanged":
-            events.append(party_event(actor, f"party.{'registered' if outcome == 'created' else 'updated'}", draft))
+            events.append(
+                party_event(
+                    actor, f"party.{'registered' if outcome == 'created' else 'updated'}", draft
+                )
+            )
     session.flush()
     ledger.record_many(session, events)
     return result

@@ -1,0 +1,262 @@
+"""Use cases of consent: give and revoke grants, and the one check every cross-party read passes.
+
+``readable`` is the only way a service may reach another party's data: it needs a live grant
+covering scope, purpose and object, refuses raw data under a derived-only grant, and writes an
+access record into the audit table and the ledger in the caller's transaction. ``derive`` is the
+only way to disclose an indicator computed inside the owner's scope.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chanrong import clock
+from chanrong.consent import core
+from chanrong.consent.errors import (
+    DerivedOnly,
+    GrantNotFound,
+    GrantRevoked,
+    InvalidGrant,
+    NoGrant,
+    UnknownIndicator,
+)
+from chanrong.consent.models import AccessRecord, Grant
+from chanrong.errors import Problems
+from chanrong.ledger import service as ledger
+from chanrong.parties import service as parties
+from chanrong.parties.core import Principal
+from chanrong.parties.errors import OtherPartysData, RoleRequired
+
+
+@dataclass(frozen=True)
+class Access:
+    """A permitted cross-party read: the grant used and where the audit entry landed."""
+
+    grant_id: int
+    ledger_seq: int
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A derived indicator: computed from ``scope`` data inside the owner's scope."""
+
+    name: str
+    scope: str
+    compute: Callable[[Session, int], Any]
+    label: tuple[str, str]
+
+
+_INDICATORS: dict[str, Indicator] = {}
+
+
+def register_indicator(indicator: Indicator) -> None:
+    """Make an indicator disclosable under grants of its scope (domains call this at import)."""
+    if indicator.scope not in core.SCOPES:
+        raise ValueError(f"unknown scope {indicator.scope!r}")
+    _INDICATORS[indicator.name] = indicator
+
+
+def indicators() -> dict[str, Indicator]:
+    """The registered indicators by name."""
+    return dict(_INDICATORS)
+
+
+def _terms(grant: Grant) -> core.GrantTerms:
+    return core.GrantTerms(
+        grant.owner_party_id, grant.recipient_party_id, grant.scope, grant.purpose,
+        tuple(grant.objects), grant.derived_only, grant.expires_at, grant.revoked_at,
+    )  # fmt: skip
+
+
+def give_grant(
+    session: Session,
+    *,
+    actor: Principal,
+    recipient_party_id: int,
+    scope: str,
+    purpose: str,
+    expires_at: datetime,
+    objects: list[str] | None = None,
+    derived_only: bool = False,
+) -> Grant:
+    """The actor's party grants ``recipient`` use of its ``scope`` data for ``purpose``."""
+    if actor.is_system or not actor.may_write():
+        raise RoleRequired("Only a member or admin of the owner party may give a grant.")
+    problems = Problems()
+    if scope not in core.SCOPES:
+        problems.add("scope", "enum", f"scope must be one of {', '.join(core.SCOPES)}")
+    if purpose not in core.PURPOSES:
+        problems.add("purpose", "enum", f"purpose must be one of {', '.join(core.PURPOSES)}")
+    now = clock.now()
+    if expires_at.tzinfo is None:
+        problems.add("expires_at", "timezone", "expires_at must carry a time zone")
+    elif expires_at <= now:
+        problems.add("expires_at", "future", "expires_at must be in the future")
+    elif expires_at > now + timedelta(days=core.MAX_GRANT_DAYS):
+        problems.add("expires_at", "max_term", f"a grant lasts at most {core.MAX_GRANT_DAYS} days")
+    if recipient_party_id == actor.party_id:
+        problems.add("recipient_party_id", "other_party", "a party needs no grant for its own data")
+    if problems.errors:
+        raise InvalidGrant(problems.errors[0].message, errors=problems.errors)
+    recipient = parties.get_party(session, actor=actor, party_id=recipient_party_id)
+    clean_objects = sorted({o.strip() for o in objects or [] if o.strip()})
+    receipt = ledger.record(session, ledger.Event(
+        actor=actor, event="grant.given", subject=f"party:{actor.party_id}",
+        payload={"recipient_party_id": recipient.id, "scope": scope, "purpose": purpose,
+                 "objects": clean_objects, "derived_only": derived_only,
+                 "expires_at": expires_at.isoformat()},
+    ))  # fmt: skip
+    grant = Grant(
+        owner_party_id=actor.party_id, recipient_party_id=recipient.id, scope=scope, purpose=purpose,
+        objects=clean_objects, derived_only=derived_only, created_at=now, expires_at=expires_at,
+        ledger_seq=receipt.seq,
+    )  # fmt: skip
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def revoke_grant(session: Session, *, actor: Principal, grant_id: int) -> Grant:
+    """The owner withdraws a grant at once; later reads under it are refused."""
+    grant = session.get(Grant, grant_id)
+    if grant is None or not (
+        actor.acts_for(grant.owner_party_id) or actor.party_id == grant.recipient_party_id
+    ):
+        raise GrantNotFound(f"No grant {grant_id} of yours.")
+    if not actor.acts_for(grant.owner_party_id) or not actor.may_write():
+        raise OtherPartysData("Only the owner party may revoke its grant.")
+    if grant.revoked_at is not None:
+        raise GrantRevoked(f"Grant {grant_id} was revoked at {grant.revoked_at.isoformat()}.")
+    grant.revoked_at = clock.now()
+    ledger.record(session, ledger.Event(
+        actor=actor, event="grant.revoked", subject=f"party:{grant.owner_party_id}",
+        payload={"grant_id": grant.id},
+    ))  # fmt: skip
+    return grant
+
+
+def grants(session: Session, *, actor: Principal, direction: str) -> list[Grant]:
+    """Grants the actor's party has ``given`` or ``received``, newest first."""
+    column = Grant.owner_party_id if direction == "given" else Grant.recipient_party_id
+    return list(
+        session.scalars(select(Grant).where(column == actor.party_id).order_by(Grant.id.desc()))
+    )
+
+
+def _live_grants(session: Session, *, actor: Principal, owner_party_id: int, scope: str,
+                 purpose: str, subject: str | None) -> list[Grant]:  # fmt: skip
+    now = clock.now()
+    rows = session.scalars(
+        select(Grant).where(
+            Grant.recipient_party_id == actor.party_id, Grant.owner_party_id == owner_party_id,
+            Grant.scope == scope, Grant.purpose == purpose, Grant.revoked_at.is_(None),
+            Grant.expires_at > now,
+        )
+    )  # fmt: skip
+    return [
+        g for g in rows if core.covers(_terms(g), scope=scope, purpose=purpose, subject=subject)
+    ]
+
+
+def _audit(session: Session, *, actor: Principal, grant: Grant, subject: str, kind: str) -> Access:
+    receipt = ledger.record(session, ledger.Event(
+        actor=actor, event="data.accessed", subject=subject,
+        payload={"owner_party_id": grant.owner_party_id, "reader_party_id": actor.party_id,
+                 "scope": grant.scope, "purpose": grant.purpose, "grant_id": grant.id, "kind": kind},
+    ))  # fmt: skip
+    session.add(AccessRecord(
+        grant_id=grant.id, owner_party_id=grant.owner_party_id, reader_party_id=actor.party_id,
+        reader_user_id=actor.user_id, scope=grant.scope, purpose=grant.purpose, subject=subject,
+        kind=kind, at=clock.now(), ledger_seq=receipt.seq,
+    ))  # fmt: skip
+    return Access(grant.id, receipt.seq)
+
+
+def readable(session: Session, *, actor: Principal, owner_party_id: int, scope: str, purpose: str,
+             subject: str) -> Access | None:  # fmt: skip
+    """Permit a read of ``owner``'s raw ``scope`` data about ``subject`` for ``purpose``.
+
+    Own data: None (no grant, no audit). Another party's: the live grant used and its audit
+    entry, or ``NoGrant`` / ``DerivedOnly`` (403) when none allows raw data.
+    """
+    if actor.acts_for(owner_party_id):
+        return None
+    found = _live_grants(session, actor=actor, owner_party_id=owner_party_id, scope=scope,
+                         purpose=purpose, subject=subject)  # fmt: skip
+    raw = [g for g in found if not g.derived_only]
+    if not raw:
+        if found:
+            raise DerivedOnly(
+                f"Your grant from party {owner_party_id} for {scope} covers derived indicators only."
+            )
+        raise NoGrant(
+            f"No live grant from party {owner_party_id} lets you read its {scope} data "
+            f"for {purpose}."
+        )
+    return _audit(session, actor=actor, grant=raw[0], subject=subject, kind="raw")
+
+
+def derive(session: Session, *, actor: Principal, owner_party_id: int, purpose: str,
+           indicator: str) -> tuple[Any, Access | None]:  # fmt: skip
+    """Compute a registered indicator inside the owner's scope and disclose only its value."""
+    found = _INDICATORS.get(indicator)
+    if found is None:
+        raise UnknownIndicator(f"No indicator named {indicator!r}.")
+    access = None
+    if not actor.acts_for(owner_party_id):
+        grants_found = _live_grants(session, actor=actor, owner_party_id=owner_party_id,
+                                    scope=found.scope, purpose=purpose, subject=None)  # fmt: skip
+        if not grants_found:
+            raise NoGrant(
+                f"No live grant from party {owner_party_id} for {found.scope} data and {purpose}."
+            )
+        access = _audit(session, actor=actor, grant=grants_found[0], subject=f"indicator:{indicator}",
+                        kind="derived")  # fmt: skip
+    return found.compute(session, owner_party_id), access
+
+
+def access_history(session: Session, *, actor: Principal, limit: int = 200) -> list[AccessRecord]:
+    """Reads of the actor's party's data by others, newest first."""
+    return list(session.scalars(
+        select(AccessRecord).where(AccessRecord.owner_party_id == actor.party_id)
+        .order_by(AccessRecord.id.desc()).limit(limit)
+    ))  # fmt: skip
+
+
+def my_reads(session: Session, *, actor: Principal, limit: int = 200) -> list[AccessRecord]:
+    """Reads the actor's party made of others' data, newest first."""
+    return list(session.scalars(
+        select(AccessRecord).where(AccessRecord.reader_party_id == actor.party_id)
+        .order_by(AccessRecord.id.desc()).limit(limit)
+    ))  # fmt: skip
+
+
+def receipt(session: Session, access: Access) -> dict[str, Any]:
+    """The audit receipt of an access: leaf index, leaf hash, inclusion proof and signed head."""
+    head = ledger.latest_head(session)
+    size = int(head["tree_size"])
+    row = ledger.entry(session, access.ledger_seq)
+    return {
+        "seq": access.ledger_seq,
+        "leaf_hash": base64.b64encode(row.leaf_hash).decode(),
+        "inclusion_proof": [
+            base64.b64encode(h).decode()
+            for h in ledger.inclusion_proof(session, access.ledger_seq, size)
+        ],
+        "sth": head,
+    }
+
+
+def grant_visible(session: Session, *, actor: Principal, grant_id: int) -> Grant:
+    """A grant the actor gave or received."""
+    grant = session.get(Grant, grant_id)
+    if grant is None or actor.party_id not in (grant.owner_party_id, grant.recipient_party_id):
+        raise GrantNotFound(f"No grant {grant_id} of yours.")
+    return grant
