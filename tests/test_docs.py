@@ -6,7 +6,6 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-import click
 import typer.main
 
 import chanrong
@@ -30,8 +29,8 @@ def _subclasses(cls: type) -> set[type]:
     return found
 
 
-def _commands(group: click.Command, path: str = "chanrong") -> list[str]:
-    if isinstance(group, click.Group):
+def _commands(group: object, path: str = "chanrong") -> list[str]:
+    if hasattr(group, "commands"):
         names: list[str] = []
         for name, command in group.commands.items():
             names += _commands(command, f"{path} {name}")
