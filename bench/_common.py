@@ -214,6 +214,17 @@ def write_wrk_script(path: Path, paths: Sequence[str], authorization: str = "") 
     return path
 
 
+def write_wrk_script_expr(path: Path, path_expr: str, authorization: str = "") -> Path:
+    """Like ``write_wrk_script``, but each request's path is the Lua expression ``path_expr``
+    (e.g. ``"/items/" .. math.random(0, 999999)``) rather than a pick from a list."""
+    pick = "paths[math.random(#paths)]"
+    script = WRK_LUA % {"paths": "", "auth": _lua_string(authorization)}
+    if pick not in script:
+        raise RuntimeError("WRK_LUA no longer picks from `paths`; update write_wrk_script_expr")
+    path.write_text(script.replace(pick, f"({path_expr})"), "utf-8")
+    return path
+
+
 @dataclass(frozen=True)
 class WrkResult:
     """Figures of one wrk run (latencies in milliseconds)."""

@@ -8,6 +8,7 @@ from chanrong import __version__
 from chanrong import db as db_module
 from chanrong.consent import cli as consent_cli
 from chanrong.demo import cli as demo_cli
+from chanrong.errors import ChanrongError
 from chanrong.identifiers import cli as identifiers_cli
 from chanrong.ledger import cli as ledger_cli
 from chanrong.parties import cli as parties_cli
@@ -15,7 +16,9 @@ from chanrong.settings import get_settings
 from chanrong.shell import console, open_database
 
 app = typer.Typer(
-    help="chanrong (产融): industrial-internet data turned into finance.", no_args_is_help=True
+    help="chanrong (产融): industrial-internet data turned into finance.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -73,5 +76,11 @@ def serve(
 
 
 def main() -> None:
-    """Entry point of the ``chanrong`` script."""
-    app()
+    """Entry point of the ``chanrong`` script: domain errors end in a message, not a traceback."""
+    try:
+        app()
+    except ChanrongError as error:
+        console.print(f"[red]{error.title}[/red]: {error.detail}")
+        for item in error.errors:
+            console.print(f"  {item.field} ({item.rule}): {item.message}", markup=False)
+        raise SystemExit(2) from None

@@ -44,7 +44,10 @@ class Money:
         if isinstance(text, int) and not isinstance(text, bool):
             return cls(text * FEN_PER_YUAN)
         raw = str(text).strip().replace(",", "").replace("，", "")
-        raw = raw.removeprefix("¥").removeprefix("￥").removesuffix("元").strip()
+        sign = ""
+        if raw[:1] in "-+" and raw[1:2] in ("¥", "￥"):
+            sign, raw = raw[0], raw[1:]
+        raw = sign + raw.removeprefix("¥").removeprefix("￥").removesuffix("元").strip()
         try:
             value = Decimal(raw)
         except InvalidOperation:
@@ -90,15 +93,23 @@ class Money:
         return isinstance(other, Money) and other.fen == self.fen
 
     def __lt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
         return self.fen < other.fen
 
     def __le__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
         return self.fen <= other.fen
 
     def __gt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
         return self.fen > other.fen
 
     def __ge__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
         return self.fen >= other.fen
 
     def __hash__(self) -> int:
@@ -140,6 +151,10 @@ class Money:
         )
 
 
+def _rounded(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def _group(value: Decimal, places: int) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,.{places}f}"
 
@@ -153,6 +168,9 @@ def format_cny(amount: Money | int, unit: str = "auto", places: int = 2) -> str:
     fen = amount.fen if isinstance(amount, Money) else amount
     if unit == "auto":
         unit = "亿元" if abs(fen) >= YI else "万元" if abs(fen) >= WAN else "元"
+        # Rounding can carry into the next unit (9,999.995万 shows as 1.00亿, not 10,000.00万).
+        if unit == "万元" and abs(_rounded(Decimal(fen) / WAN, places)) >= 10_000:
+            unit = "亿元"
     if unit == "元":
         return f"{_group(Decimal(fen) / FEN_PER_YUAN, 2)}元"
     if unit == "万元":

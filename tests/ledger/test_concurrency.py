@@ -22,7 +22,9 @@ def test_concurrent_appenders(fresh_database_url: str, tmp_path: Path) -> None:
         seqs = []
         for n in range(APPENDS):
             with database.transaction() as session:
-                event = service.Event(Principal.system(), "test.concurrent", f"worker:{worker}", {"n": n})
+                event = service.Event(
+                    Principal.system(), "test.concurrent", f"worker:{worker}", {"n": n}
+                )
                 seqs.append(service.record(session, event).seq)
         return seqs
 

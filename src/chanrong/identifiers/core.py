@@ -172,7 +172,13 @@ def check_record(raw_fields: list[dict[str, Any]]) -> tuple[list[RecordField], l
         if problem:
             errors.append(FieldError(f"{where}.value", f"type_{kind}", f"{name} {problem}"))
             continue
-        fields.append(RecordField(name, kind, value, bool(raw.get("protected", False))))
+        protected = raw.get("protected", False)
+        if not isinstance(protected, bool):
+            errors.append(
+                FieldError(f"{where}.protected", "boolean", "protected must be true or false")
+            )
+            continue
+        fields.append(RecordField(name, kind, value, protected))
     return fields, errors
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -10,13 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chanrong import clock
-from chanrong.errors import Invalid, NotFound
+from chanrong.errors import Invalid, NotFound, Problems
 from chanrong.ledger import service as ledger
 from chanrong.parties import core, reference
 from chanrong.parties.core import Principal
 from chanrong.parties.errors import BadCredentials, DuplicateUsername, OtherPartysData, RoleRequired
 from chanrong.parties.models import ApiKey, LoginSession, Party, User
 from chanrong.parties.service import get_party
+
+USERNAME = re.compile(r"[A-Za-z0-9_.\-]{3,64}")
+_DUMMY_HASH = core.hash_password(secrets.token_urlsafe(16))
 
 
 def require_admin_of(actor: Principal, party_id: int) -> None:
@@ -53,6 +57,9 @@ def create_user(
 ) -> User:
     """Create a user of ``party_id``. Needs the party's admin role or platform admin."""
     require_admin_of(actor, party_id)
+    _check_user_fields(
+        username=username, display_name=display_name, password=password, language=language
+    )
     get_party(session, actor=actor, party_id=party_id)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise DuplicateUsername(f"Username {username!r} is taken.")
@@ -73,6 +80,19 @@ def create_user(
         payload={"party_id": party_id, "roles": user.roles},
     ))  # fmt: skip
     return user
+
+
+def _check_user_fields(*, username: str, display_name: str, password: str, language: str) -> None:
+    problems = Problems()
+    if not USERNAME.fullmatch(username):
+        problems.add("username", "pattern", "username: 3-64 of letters, digits and _ . -")
+    if not 1 <= len(display_name.strip()) <= 100:
+        problems.add("display_name", "length", "display name: 1-100 characters")
+    if not 8 <= len(password) <= 200:
+        problems.add("password", "length", "password: 8-200 characters")
+    if language not in ("zh", "en"):
+        problems.add("language", "enum", "language must be zh or en")
+    problems.raise_if_any()
 
 
 def list_users(session: Session, *, actor: Principal, party_id: int) -> list[User]:
@@ -152,7 +172,9 @@ def authenticate_api_key(session: Session, token: str) -> Principal:
 def log_in(session: Session, *, username: str, password: str, hours: int) -> tuple[User, str]:
     """Check a password and open a console session of ``hours``; returns (user, cookie token)."""
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active or not core.verify_password(password, user.password_hash):
+    # Hash even for an unknown user, so the answer's timing does not reveal which names exist.
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    if not core.verify_password(password, stored) or user is None or not user.is_active:
         raise BadCredentials("Wrong username or password.")
     token = secrets.token_urlsafe(32)
     now = clock.now()

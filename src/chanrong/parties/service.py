@@ -234,6 +234,8 @@ def _kind_from(text: str, roles: list[str]) -> str | None:
     for key, (zh, en) in core.reference.PARTY_KINDS.items():
         if raw in (key, zh, en.lower()):
             return key
+    if raw:
+        return text.strip()  # not a kind: draft_party refuses it with the rule named
     keys = {core.reference.role_for_label(r) for r in roles}
     if keys & set(core.reference.INSTITUTION_ROLES):
         return "institution"

@@ -1,5 +1,6 @@
 /* Console charts: every element with data-chart="bar|pie" and data-series='[{name, value, href?}]'
-   becomes an ECharts chart (vendored, no network). A rendered chart gets data-rendered="true". */
+   becomes an ECharts chart (vendored, no network). Once drawn (animation done) the element gets
+   data-rendered="true". */
 (function () {
   'use strict';
   var PALETTE = ['#c0392b', '#e67e22', '#2c7be5', '#27ae60', '#8e44ad', '#16a085', '#d35400', '#7f8c8d'];
@@ -43,16 +44,20 @@
   }
 
   function render(el) {
-    if (el.dataset.rendered === 'true' || typeof window.echarts === 'undefined') { return; }
+    if (el.dataset.chartReady || typeof window.echarts === 'undefined') { return; }
+    el.dataset.chartReady = 'true';
     var points = JSON.parse(el.dataset.series || '[]');
     var chart = window.echarts.init(el, null, {renderer: 'canvas'});
-    chart.setOption(el.dataset.chart === 'pie' ? pieOption(points) : barOption(points));
+    var option = el.dataset.chart === 'pie' ? pieOption(points) : barOption(points);
+    option.textStyle = {fontFamily: window.getComputedStyle(document.body).fontFamily};
+    chart.setOption(option);
     chart.on('click', function (params) {
       var point = points[params.dataIndex];
       if (point && point.href) { window.location.href = point.href; }
     });
     window.addEventListener('resize', function () { chart.resize(); });
-    el.dataset.rendered = 'true';
+    // "rendered" once drawn and animated: the bars are where a click would find them.
+    chart.on('finished', function () { el.dataset.rendered = 'true'; });
   }
 
   function renderAll() {
