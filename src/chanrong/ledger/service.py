@@ -8,12 +8,13 @@ the database write lock that every writing transaction takes at BEGIN.
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy import BigInteger, LargeBinary, SmallInteger, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from chanrong import clock
@@ -89,14 +90,29 @@ def tree_size(session: Session) -> int:
     return 0 if last is None else last + 1
 
 
+# Stored nodes by (level, idx), one primary-key lookup per wanted node, in one statement of one
+# shape whatever the count (SQLite plans ``(level, idx) IN (VALUES ...)`` as a full table scan).
+_NODE_COLUMNS = {"level": SmallInteger(), "idx": BigInteger(), "hash": LargeBinary()}
+_NODES_SQLITE = text(
+    "SELECT n.level, n.idx, n.hash FROM json_each(:wanted) AS w CROSS JOIN ledger_nodes AS n"
+    " ON n.level = json_extract(w.value, '$[0]') AND n.idx = json_extract(w.value, '$[1]')"
+).columns(**_NODE_COLUMNS)
+_NODES_POSTGRESQL = text(
+    "SELECT n.level, n.idx, n.hash"
+    " FROM unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[])) AS w (level, idx)"
+    " JOIN ledger_nodes AS n ON n.level = w.level AND n.idx = w.idx"
+).columns(**_NODE_COLUMNS)
+
+
 def _nodes(session: Session, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     if not wanted:
         return {}
-    rows = session.execute(
-        select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
-            tuple_(LedgerNode.level, LedgerNode.idx).in_(sorted(wanted))
-        )
-    ).all()
+    keys = sorted(wanted)
+    if session.get_bind().dialect.name == "postgresql":
+        params = {"levels": [level for level, _ in keys], "idxs": [idx for _, idx in keys]}
+        rows = session.execute(_NODES_POSTGRESQL, params).all()
+    else:
+        rows = session.execute(_NODES_SQLITE, {"wanted": json.dumps(keys)}).all()
     found = {(level, idx): h for level, idx, h in rows}
     if len(found) != len(wanted):
         raise RuntimeError(f"ledger nodes missing: {sorted(wanted - found.keys())[:5]}")

@@ -128,9 +128,7 @@ def render(
     ctx = {
         "lang": lang,
         "t": lambda key, default=None: translate(key, lang, default),
-        "money": (lambda fen: format_cny_en(fen))
-        if lang == "en"
-        else (lambda fen: format_cny(fen)),
+        "money": format_cny_en if lang == "en" else format_cny,
         "user": _viewer(request),
         "here": here,
         "section": request.url.path.strip("/").split("/", 1)[0] or "home",
