@@ -32,7 +32,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/identifiers.py --quick
+	$(BIN)/python bench/ledger.py --quick
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
