@@ -16,7 +16,8 @@ correctness check fails (and, with ``--strict``, when a performance target is mi
     .venv/bin/python bench/identifiers.py --quick     # under a minute
     .venv/bin/python bench/identifiers.py             # a few minutes
 
-The PostgreSQL database given is wiped (its ``public`` schema is dropped): use a throwaway one.
+PostgreSQL: ``--postgres URL`` is an admin connection; the run creates a database of its own there
+(``chanrong_bench_identifiers_<pid>``) and drops it at the end (``--keep`` keeps it).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import insert, select, text
+from sqlalchemy import create_engine, insert, make_url, select
 
 from _common import (
     BENCH,
@@ -183,13 +184,25 @@ def seed(database: db_module.Database, count: int) -> Seed:
     return out
 
 
-def reset_postgres(url: str) -> None:
-    """Drop and recreate the ``public`` schema of the benchmark's (throwaway) database."""
-    engine = db_module.make_engine(url)
+def create_postgres(admin_url: str) -> str:
+    """A fresh database of this run, created through ``admin_url``; returns its URL."""
+    name = f"chanrong_bench_identifiers_{os.getpid()}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(admin_url: str, url: str) -> None:
+    """Drop the run's database (its servers are stopped by then)."""
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
     finally:
         engine.dispose()
 
@@ -219,6 +232,9 @@ def measure_inproc(url: str, data: Seed, profile: Profile) -> dict[str, float]:
         with database.transaction() as session:
             caller = access.authenticate_api_key(session, data.token)
             assert not caller.acts_for(data.owner_of[handles[0]][0])
+            sample = identifiers.resolve(session, actor=caller, handle=handles[0])
+            if sample.withheld != PROTECTED_FIELDS or len(sample.fields) != PUBLIC_FIELDS:
+                raise AssertionError(f"resolve showed a non-owner {sample.fields!r}")
 
             def resolve_all() -> None:
                 for handle in handles:
@@ -351,6 +367,8 @@ class Load:
             f"{prefix}requests": sum(r.requests for r, _ in self.runs),
             f"{prefix}non2xx": sum(r.non2xx for r, _ in self.runs),
             f"{prefix}failures": sum(r.failures for r, _ in self.runs),
+            # A run without a single answer is a hung server (e.g. a deadlock), not a fast one.
+            f"{prefix}stalled_runs": sum(1 for r, _ in self.runs if r.requests == 0),
             f"{prefix}rounds_rps": [round(r.rps, 1) for r, _ in self.runs],
         }
 
@@ -358,44 +376,47 @@ class Load:
 def measure_http(
     workdir: Path, databases: list[tuple[str, str, Seed]], profile: Profile, connections: int
 ) -> tuple[dict[str, Load], dict[str, dict[str, Any]]]:
-    """Bare route and chanrong (per database) under wrk, interleaved round by round.
+    """Bare routes and chanrong (per database) under wrk, interleaved round by round.
 
     All servers are started first (an idle server costs nothing) and each round loads them one
     after the other, so a burst of other work on the machine hits every server alike.
     """
-    servers: dict[str, Server] = {}
-    scripts: dict[str, Path] = {}
+    servers: list[Server] = []
+    loads: dict[str, tuple[Server, Path]] = {}  # name -> (server, wrk script)
     checks: dict[str, dict[str, Any]] = {}
     try:
-        servers["bare_"] = start_bare(workdir)
-        scripts["bare_"] = write_wrk_script(
-            workdir / "bare.lua", ["/bare"], "Bearer crk_000000000000_unused"
-        )
+        bare = start_bare(workdir)
+        servers.append(bare)
+        for name, route in (("bare_", "/bare"), ("bare_async_", "/bare-async")):
+            script = write_wrk_script(
+                workdir / f"{name}.lua", [route], "Bearer crk_000000000000_unused"
+            )
+            loads[name] = (bare, script)
         for key, url, data in databases:
-            server = servers[f"{key}http_"] = start_chanrong(workdir, url, f"{key}chanrong")
+            server = start_chanrong(workdir, url, f"{key}chanrong")
+            servers.append(server)
             checks[f"{key}http_"] = check_answers(server, url, data, revoke=True)
             paths = [f"/api/v1/identifiers/{h}" for h in data.handles]
-            scripts[f"{key}http_"] = write_wrk_script(
-                workdir / f"{key}chanrong.lua", paths, f"Bearer {data.token}"
-            )
-        loads = {name: Load() for name in servers}
-        for name, server in servers.items():
+            script = write_wrk_script(workdir / f"{key}chanrong.lua", paths, f"Bearer {data.token}")
+            loads[f"{key}http_"] = (server, script)
+        results = {name: Load() for name in loads}
+        for server, script in loads.values():
             if profile.warmup_s:
-                run_wrk(server.base_url + "/", scripts[name], seconds=profile.warmup_s,
+                run_wrk(server.base_url + "/", script, seconds=profile.warmup_s,
                         connections=connections)  # fmt: skip
         for _ in range(profile.http_rounds):
-            for name, server in servers.items():
+            for name, (server, script) in loads.items():
                 cpu = server.cpu_seconds()
-                result = run_wrk(server.base_url + "/", scripts[name], seconds=profile.wrk_s,
+                result = run_wrk(server.base_url + "/", script, seconds=profile.wrk_s,
                                  connections=connections)  # fmt: skip
                 cpu = server.cpu_seconds() - cpu
                 if server.proc.poll() is not None:
                     raise RuntimeError(f"{server.name} died under load:\n{server.log_tail()}")
-                loads[name].runs.append((result, 1000 * cpu / max(1, result.requests)))
+                results[name].runs.append((result, 1000 * cpu / max(1, result.requests)))
     finally:
-        for server in servers.values():
+        for server in servers:
             server.stop()
-    return loads, checks
+    return results, checks
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -443,6 +464,11 @@ def report(figures: dict[str, Any]) -> None:
             f"≥ {TARGET_VS_BARE:.2f}x bare",
             _met(t.get(key + "half_of_bare")),
         )
+        if key == "http_":
+            table.add_row(
+                "  bare `async def` route requests/s", "", f"{figures['bare_async_rps']:,.0f}",
+                "", "(information)", "",
+            )  # fmt: skip
         table.add_row(
             f"HTTP p50 ({db_name})", _ms(figures[key + "p50_ms"]), _ms(figures["bare_p50_ms"]),
             "", "", "",
@@ -461,7 +487,7 @@ def report(figures: dict[str, Any]) -> None:
             f"{cpu / bare_cpu:.2f}x" if bare_cpu else "", "(information)", "",
         )  # fmt: skip
         table.add_row(
-            f"non-2xx + socket errors ({db_name})",
+            f"non-2xx, socket errors, hung runs ({db_name})",
             f"{figures[key + 'failures']:,} of {figures[key + 'requests']:,}",
             f"{figures['bare_failures']:,}", "", "0", _met(t.get(key + "zero_failures")),
         )  # fmt: skip
@@ -495,8 +521,8 @@ def main(argv: list[str] | None = None) -> int:
         "--postgres",
         metavar="URL",
         default=os.environ.get("CHANRONG_BENCH_POSTGRES_URL", ""),
-        help="also run on this PostgreSQL database, which is WIPED "
-        "(default: $CHANRONG_BENCH_POSTGRES_URL)",
+        help="also run on PostgreSQL, in a database created (and dropped) through this admin "
+        "connection (default: $CHANRONG_BENCH_POSTGRES_URL)",
     )
     parser.add_argument("--identifiers", type=int, help="how many identifiers to register")
     parser.add_argument("--seconds", type=float, help="length of each measured wrk run")
@@ -533,11 +559,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     targets: dict[str, bool] = {}
     correctness: list[bool] = []
+    pg_url = ""
     try:
         databases = [("", sqlite_url)]
         if args.postgres:
-            reset_postgres(args.postgres)
-            databases.append(("pg_", args.postgres))
+            pg_url = create_postgres(args.postgres)
+            databases.append(("pg_", pg_url))
         seeds: dict[str, Seed] = {}
         for key, url in databases:
             with console.status(
@@ -556,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
             bare_rps = loads["bare_"].figures("bare_")["bare_rps"]
             for name, load in loads.items():
                 figures.update(load.figures(name))
+                figures[f"{name}failures"] += figures[f"{name}stalled_runs"]
                 correctness.append(figures[f"{name}failures"] == 0)
             for name, check in checks.items():
                 rps = figures[f"{name}rps"]
@@ -573,8 +601,12 @@ def main(argv: list[str] | None = None) -> int:
         figures["elapsed_s"] = round(time.perf_counter() - started, 1)
         report(figures)
     finally:
+        if pg_url and not args.keep:
+            drop_postgres(args.postgres, pg_url)
         if args.keep:
-            console.print(f"kept {workdir}")
+            console.print(
+                f"kept {workdir}" + (f" and {make_url(pg_url).database}" if pg_url else "")
+            )
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False, separators=(",", ":")), flush=True)

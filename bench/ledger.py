@@ -42,20 +42,25 @@ import os
 import platform
 import random
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pymerkle
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, create_engine, event, make_url, select, text
 
 from _common import (
+    BENCH,
     LOOPBACK,
     Server,
     WrkResult,
@@ -66,8 +71,19 @@ from _common import (
     run_wrk,
     start_server,
     venv_tool,
+    write_wrk_script,
     write_wrk_script_expr,
 )
+from chanrong import clock
+from chanrong import db as db_module
+from chanrong.ledger import merkle, service, signing
+from chanrong.ledger.canonical import canonical
+from chanrong.ledger.keys import signer
+from chanrong.ledger.models import LedgerEntry
+from chanrong.parties import access, uscc
+from chanrong.parties import service as parties
+from chanrong.parties.core import Principal
+from chanrong.settings import get_settings
 
 DEFAULT_PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_BATCHED = 20_000.0  # entries/s, batched
@@ -95,31 +111,54 @@ class Profile:
     fsyncs: int  # fdatasync calls for the disk floor
 
 
-QUICK = Profile(50_000, 5_000, singles=300, full_batches=2, proofs=2_000, verifies=20_000,
-                wrk_s=3, warmup_s=1, pymerkle_singles=200, fsyncs=200)  # fmt: skip
-FULL = Profile(1_000_000, 5_000, singles=2_000, full_batches=4, proofs=10_000, verifies=200_000,
-               wrk_s=10, warmup_s=2, pymerkle_singles=1_000, fsyncs=1_000)  # fmt: skip
+QUICK = Profile(
+    50_000,
+    5_000,
+    singles=300,
+    full_batches=2,
+    proofs=2_000,
+    verifies=20_000,
+    wrk_s=1,
+    warmup_s=1,
+    pymerkle_singles=200,
+    fsyncs=200,
+)
+FULL = Profile(
+    1_000_000,
+    5_000,
+    singles=2_000,
+    full_batches=4,
+    proofs=10_000,
+    verifies=200_000,
+    wrk_s=10,
+    warmup_s=2,
+    pymerkle_singles=1_000,
+    fsyncs=1_000,
+)
 
 
 # --- the events appended ------------------------------------------------------------------------
 
-KINDS = ("receivable.registered", "receivable.financed", "invoice.verified", "payment.settled",
-         "consent.granted")  # fmt: skip
+KINDS = (
+    "receivable.registered",
+    "receivable.financed",
+    "invoice.verified",
+    "payment.settled",
+    "consent.granted",
+)
 NOTES = ("宁波北仑 3号车间 数控机床货款", "汽车零部件 季度结算", "注塑模具 预付款", "")
 
 
 class Events:
     """A deterministic stream of platform-like events (about 10% confidential)."""
 
-    def __init__(self, actors: Sequence[Any], codes: Sequence[str], seed: int) -> None:
+    def __init__(self, actors: Sequence[Principal], codes: Sequence[str], seed: int) -> None:
         self.rng = random.Random(seed)
         self.actors = list(actors)
         self.codes = list(codes)
         self.n = 0
 
-    def take(self, count: int) -> list[Any]:
-        from chanrong.ledger.service import Event
-
+    def take(self, count: int) -> list[service.Event]:
         rng, out = self.rng, []
         for _ in range(count):
             self.n += 1
@@ -133,9 +172,15 @@ class Events:
                 "reference": ref,
                 "note": rng.choice(NOTES),
             }
-            out.append(Event(actor=rng.choice(self.actors), event=rng.choice(KINDS),
-                             subject=f"receivable:{ref}", payload=payload,
-                             confidential=self.n % 10 == 0))  # fmt: skip
+            out.append(
+                service.Event(
+                    actor=rng.choice(self.actors),
+                    event=rng.choice(KINDS),
+                    subject=f"receivable:{ref}",
+                    payload=payload,
+                    confidential=self.n % 10 == 0,
+                )
+            )
         return out
 
 
@@ -160,6 +205,18 @@ def latency_figures(prefix: str, seconds: Sequence[float]) -> dict[str, float]:
         f"{prefix}mean_ms": round(total / len(seconds) * 1000, 4),
         f"{prefix}per_s": round(len(seconds) / total, 1),
     }
+
+
+@contextmanager
+def phase(figures: dict[str, Any], name: str, message: str) -> Iterator[None]:
+    """A spinner while a part runs; its wall seconds go to ``figures["phase_s"][name]``."""
+    t0 = time.perf_counter()
+    try:
+        with console.status(message):
+            yield
+    finally:
+        spent = figures.setdefault("phase_s", {})
+        spent[name] = round(spent.get(name, 0.0) + time.perf_counter() - t0, 1)
 
 
 @contextmanager
@@ -200,8 +257,6 @@ def drop_pg_database(admin_url: str, name: str) -> None:
 
 def sqlite_full_engine(url: str) -> Engine:
     """chanrong's SQLite engine, plus PRAGMA synchronous=FULL on every connection."""
-    from chanrong import db as db_module
-
     engine = db_module.make_engine(url)
 
     @event.listens_for(engine, "connect")
@@ -213,7 +268,7 @@ def sqlite_full_engine(url: str) -> Engine:
     return engine
 
 
-def durability(database: Any) -> dict[str, Any]:
+def durability(database: db_module.Database) -> dict[str, Any]:
     """The durability settings in force on this database's connections."""
     with database.transaction(write=False) as session:
         if database.dialect == "sqlite":
@@ -232,25 +287,27 @@ class Seeded:
     """Parties, the API key and the actors the benchmark's events come from."""
 
     token: str = ""
-    actors: list[Any] = field(default_factory=list)
+    actors: list[Principal] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
 
 
-def seed(database: Any) -> Seeded:
+def seed(database: db_module.Database) -> Seeded:
     """Parties and a viewer API key, through chanrong's services (they log their own events)."""
-    from chanrong.parties import access, uscc
-    from chanrong.parties import service as parties
-    from chanrong.parties.core import Principal
-
     system = Principal.system()
     out = Seeded(actors=[system])
     with database.transaction() as session:
         for i in range(4):
             code = uscc.complete(f"91330206{i + 1:09d}"[:17])
             draft = parties.draft_or_raise(
-                kind="enterprise", name=f"宁波账本基准制造{i}有限公司", uscc_code=code,
-                province="33", city="宁波市", industry="C34", size="small", roles=["supplier"],
-            )  # fmt: skip
+                kind="enterprise",
+                name=f"宁波账本基准制造{i}有限公司",
+                uscc_code=code,
+                province="33",
+                city="宁波市",
+                industry="C34",
+                size="small",
+                roles=["supplier"],
+            )
             party = parties.create_party(session, actor=system, draft=draft)
             out.actors.append(Principal(party.id, party.kind, frozenset({"member"})))
             out.codes.append(code)
@@ -258,18 +315,22 @@ def seed(database: Any) -> Seeded:
             session,
             actor=system,
             draft=parties.draft_or_raise(
-                kind="institution", name="账本基准测试银行股份有限公司",
-                uscc_code=uscc.complete("91330206999999999"[:17]), province="33", city="宁波市",
-                roles=["bank"], industry="J66",
+                kind="institution",
+                name="账本基准测试银行股份有限公司",
+                uscc_code=uscc.complete("91330206999999999"[:17]),
+                province="33",
+                city="宁波市",
+                roles=["bank"],
+                industry="J66",
             ),
-        )  # fmt: skip
+        )
         _, out.token = access.issue_api_key(
             session, actor=system, party_id=bank.id, name="bench-ledger", roles=["viewer"]
         )
     return out
 
 
-def make_floor_table(database: Any) -> None:
+def make_floor_table(database: db_module.Database) -> None:
     with database.transaction() as session:
         session.execute(
             text("CREATE TABLE bench_floor (id BIGINT PRIMARY KEY, body TEXT NOT NULL)")
@@ -279,10 +340,10 @@ def make_floor_table(database: Any) -> None:
 # --- appends --------------------------------------------------------------------------------
 
 
-def build(database: Any, events: Events, total: int, batch: int, label: str) -> dict[str, Any]:
+def build(
+    database: db_module.Database, events: Events, total: int, batch: int, label: str
+) -> dict[str, Any]:
     """Append batches of ``batch`` events, one transaction each, until the log has ``total``."""
-    from chanrong.ledger import service
-
     with database.transaction(write=False) as session:
         size = service.tree_size(session)
     batches: list[tuple[int, float]] = []
@@ -298,8 +359,10 @@ def build(database: Any, events: Events, total: int, batch: int, label: str) -> 
             size += count
             if len(batches) % 20 == 0:
                 done = sum(n for n, _ in batches)
-                status.update(f"{label}: {size:,} of {total:,} entries, "
-                              f"{done / sum(t for _, t in batches):,.0f}/s")  # fmt: skip
+                status.update(
+                    f"{label}: {size:,} of {total:,} entries, "
+                    f"{done / sum(t for _, t in batches):,.0f}/s"
+                )
     tail = batches[-max(1, len(batches) // 10) :]
     return {
         "batched_per_s": round(sum(n for n, _ in batches) / sum(t for _, t in batches), 1),
@@ -310,10 +373,10 @@ def build(database: Any, events: Events, total: int, batch: int, label: str) -> 
     }
 
 
-def append_batches(database: Any, events: Events, count: int, batch: int) -> dict[str, Any]:
+def append_batches(
+    database: db_module.Database, events: Events, count: int, batch: int
+) -> dict[str, Any]:
     """``count`` batches (rate only), for the synchronous=FULL comparison."""
-    from chanrong.ledger import service
-
     seconds = 0.0
     for _ in range(count):
         chunk = events.take(batch)
@@ -324,10 +387,8 @@ def append_batches(database: Any, events: Events, count: int, batch: int) -> dic
     return {"batched_per_s": round(count * batch / seconds, 1), "batched_entries": count * batch}
 
 
-def append_singles(database: Any, events: Events, count: int) -> dict[str, Any]:
+def append_singles(database: db_module.Database, events: Events, count: int) -> dict[str, Any]:
     """``count`` events, each ``record``ed in its own transaction (its own commit)."""
-    from chanrong.ledger import service
-
     chunk = events.take(count)
     seconds = []
     for ev in chunk:
@@ -338,7 +399,7 @@ def append_singles(database: Any, events: Events, count: int) -> dict[str, Any]:
     return latency_figures("single_", seconds)
 
 
-def floor_singles(database: Any, count: int) -> dict[str, Any]:
+def floor_singles(database: db_module.Database, count: int) -> dict[str, Any]:
     """The floor of one-per-transaction appends: a one-row insert per ``Database.transaction()``."""
     body = "x" * 300
     with database.transaction(write=False) as session:
@@ -383,12 +444,8 @@ class ProofRun:
     problems: list[str]
 
 
-def measure_proofs(database: Any, count: int, rng: random.Random) -> ProofRun:
+def measure_proofs(database: db_module.Database, count: int, rng: random.Random) -> ProofRun:
     """``service.inclusion_proof`` for random entries in one read transaction; checks the head."""
-    from chanrong.ledger import merkle, service, signing
-    from chanrong.ledger.keys import signer
-    from chanrong.ledger.models import LedgerEntry
-
     problems: list[str] = []
     with database.transaction(write=False) as session:
         size = service.tree_size(session)
@@ -428,8 +485,6 @@ def measure_proofs(database: Any, count: int, rng: random.Random) -> ProofRun:
 
 def measure_verify(run: ProofRun, count: int) -> dict[str, Any]:
     """``merkle.verify_inclusion`` on the sampled proofs: all must pass, a tampered one fail."""
-    from chanrong.ledger import merkle
-
     size, root, samples = run.size, run.root, run.samples
     for seq, leaf, proof in samples:
         try:
@@ -460,8 +515,12 @@ def measure_verify(run: ProofRun, count: int) -> dict[str, Any]:
 
 def server_env(workdir: Path, url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHANRONG_")}
-    env.update(CHANRONG_DATA_DIR=str(workdir), CHANRONG_DATABASE_URL=url,
-               CHANRONG_HOST=LOOPBACK, CHANRONG_WORKERS="1")  # fmt: skip
+    env.update(
+        CHANRONG_DATA_DIR=str(workdir),
+        CHANRONG_DATABASE_URL=url,
+        CHANRONG_HOST=LOOPBACK,
+        CHANRONG_WORKERS="1",
+    )
     return env
 
 
@@ -469,16 +528,13 @@ def start_chanrong(workdir: Path, url: str, name: str) -> Server:
     """``chanrong serve`` on the benchmark's database, with the benchmark's signing key."""
     port = free_port()
     argv = [venv_tool("chanrong"), "serve", "--host", LOOPBACK, "--port", str(port)]
-    return start_server(name, argv, port=port, ready_path="/healthz",
-                        env=server_env(workdir, url), cwd=workdir)  # fmt: skip
+    return start_server(
+        name, argv, port=port, ready_path="/healthz", env=server_env(workdir, url), cwd=workdir
+    )
 
 
 def check_http(server: Server, token: str, size: int, rng: random.Random) -> list[str]:
     """The served head verifies with the log's key; served entries and proofs verify against it."""
-    from chanrong.ledger import merkle, signing
-    from chanrong.ledger.canonical import canonical
-    from chanrong.ledger.keys import signer
-
     problems: list[str] = []
     auth = {"Authorization": f"Bearer {token}"}
     status, body = http_get(server.base_url + "/api/v1/ledger/head", auth)
@@ -501,9 +557,13 @@ def check_http(server: Server, token: str, size: int, rng: random.Random) -> lis
         if base64.b64encode(leaf).decode() != entry["leaf_hash"]:
             problems.append(f"entry {seq}: leaf hash does not recompute")
         try:
-            merkle.verify_inclusion(seq, head.tree_size, leaf,
-                                    [base64.b64decode(p) for p in entry["inclusion_proof"]],
-                                    head.root)  # fmt: skip
+            merkle.verify_inclusion(
+                seq,
+                head.tree_size,
+                leaf,
+                [base64.b64decode(p) for p in entry["inclusion_proof"]],
+                head.root,
+            )
         except merkle.ProofError as exc:
             problems.append(f"entry {seq}: served proof does not verify: {exc}")
     status, _ = http_get(f"{server.base_url}/api/v1/ledger/entries/0")
@@ -528,6 +588,27 @@ def wrk_figures(prefix: str, result: WrkResult, cpu_ms: float) -> dict[str, Any]
     }
 
 
+def start_bare(workdir: Path) -> Server:
+    """The HTTP floor: ``bench/bare_app.py``, a bare FastAPI ``def`` route served alike."""
+    port = free_port()
+    argv = [sys.executable, str(BENCH / "bare_app.py"), "--host", LOOPBACK, "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHANRONG_")}
+    return start_server("bare", argv, port=port, ready_path="/bare", env=env, cwd=workdir)
+
+
+def wait_idle(server: Server, timeout: float = 10.0) -> None:
+    """Wait until the server has drained what a finished wrk run left queued (its CPU is idle),
+    so that it does not land on the next run's first requests."""
+    deadline = time.monotonic() + timeout
+    cpu = server.cpu_seconds()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = server.cpu_seconds()
+        if now - cpu < 0.005:
+            return
+        cpu = now
+
+
 def measure_http(
     workdir: Path,
     logs: Sequence[tuple[str, str, int]],
@@ -535,34 +616,60 @@ def measure_http(
     profile: Profile,
     connections: Sequence[int],
 ) -> dict[str, Any]:
-    """Each database's ``chanrong serve`` under wrk at each connection count, after a check."""
+    """Each database's ``chanrong serve``, and the bare route, under wrk at each connection count
+    (after a check of the answers)."""
     servers: dict[str, Server] = {}
+    scripts: dict[str, Path] = {}
     figures: dict[str, Any] = {}
     rng = random.Random(7)
     try:
+        scripts["bare_"] = write_wrk_script(
+            workdir / "bare.lua", ["/bare"], "Bearer crk_000000000000_unused"
+        )
+        starts: dict[str, Callable[[], Server]] = {"bare_": lambda: start_bare(workdir)}
         for key, url, _size in logs:
-            servers[key] = start_chanrong(workdir, url, f"{key}chanrong")
+            starts[key] = partial(start_chanrong, workdir, url, f"{key}chanrong")
+        with ThreadPoolExecutor(len(starts)) as pool:  # start them side by side
+            futures = {key: pool.submit(start) for key, start in starts.items()}
+            for key, future in futures.items():
+                try:
+                    servers[key] = future.result()
+                except Exception:
+                    for other in futures.values():
+                        if other.exception() is None:
+                            other.result().stop()
+                    raise
         for key, _url, size in logs:
-            server = servers[key]
-            problems = check_http(server, token_of[key], size, rng)
-            figures[f"{key}http_problems"] = problems
-            script = write_wrk_script_expr(
+            figures[f"{key}http_problems"] = check_http(servers[key], token_of[key], size, rng)
+            scripts[key] = write_wrk_script_expr(
                 workdir / f"{key}ledger.lua",
                 f'"/api/v1/ledger/entries/" .. math.random(0, {size - 1})',
                 f"Bearer {token_of[key]}",
             )
+        for key, server in servers.items():
             if profile.warmup_s:
-                run_wrk(server.base_url + "/", script, seconds=profile.warmup_s,
-                        connections=max(connections))  # fmt: skip
+                run_wrk(
+                    server.base_url + "/",
+                    scripts[key],
+                    seconds=profile.warmup_s,
+                    connections=max(connections),
+                )
             for c in connections:
+                wait_idle(server)
                 cpu = server.cpu_seconds()
-                result = run_wrk(server.base_url + "/", script, seconds=profile.wrk_s,
-                                 connections=c, threads=min(2, c))  # fmt: skip
+                result = run_wrk(
+                    server.base_url + "/",
+                    scripts[key],
+                    seconds=profile.wrk_s,
+                    connections=c,
+                    threads=min(2, c),
+                )
                 cpu = server.cpu_seconds() - cpu
                 if server.proc.poll() is not None:
                     raise RuntimeError(f"{server.name} died under load:\n{server.log_tail()}")
-                figures.update(wrk_figures(f"{key}http_c{c}_", result,
-                                           1000 * cpu / max(1, result.requests)))  # fmt: skip
+                figures.update(
+                    wrk_figures(f"{key}http_c{c}_", result, 1000 * cpu / max(1, result.requests))
+                )
     finally:
         for server in servers.values():
             server.stop()
@@ -572,33 +679,28 @@ def measure_http(
 # --- pymerkle and the floor -----------------------------------------------------------------
 
 
-def read_bodies(database: Any) -> list[bytes]:
+def read_bodies(database: db_module.Database) -> list[bytes]:
     """Every entry's bytes, in order (what chanrong hashed)."""
-    from chanrong.ledger.models import LedgerEntry
-
     with database.transaction(write=False) as session:
         return [
             b.encode() for b in session.scalars(select(LedgerEntry.body).order_by(LedgerEntry.seq))
         ]
 
 
-def timed_calls(fn: Callable[[int], Any], args: Sequence[int]) -> list[float]:
-    clock, out = time.perf_counter, []
+def timed_calls(fn: Callable[[int], Any], args: Sequence[int]) -> tuple[list[float], list[Any]]:
+    """Wall seconds of each ``fn(a)``, and the results."""
+    clock, seconds, results = time.perf_counter, [], []
     for a in args:
         t0 = clock()
-        fn(a)
-        out.append(clock() - t0)
-    return out
+        results.append(fn(a))
+        seconds.append(clock() - t0)
+    return seconds, results
 
 
 def measure_peer(
     workdir: Path, bodies: list[bytes], run: ProofRun, profile: Profile, rng: random.Random
 ) -> dict[str, Any]:
     """pymerkle (SqliteTree, InmemoryTree) and hashlib on chanrong's entry bytes."""
-    import pymerkle
-
-    from chanrong.ledger import merkle
-
     n, out = len(bodies), {"pymerkle_version": pymerkle.__version__}
     problems: list[str] = []
     sha256 = hashlib.sha256
@@ -638,15 +740,13 @@ def measure_peer(
             problems.append("pymerkle's root differs from chanrong's")
         picks = [rng.randrange(1, n + 1) for _ in range(profile.proofs)]
         timed_calls(tree.prove_inclusion, picks[:200])  # warm-up (the subroot cache)
-        out.update(
-            latency_figures("pymerkle_sqlite_proof_", timed_calls(tree.prove_inclusion, picks))
-        )
+        seconds, theirs = timed_calls(tree.prove_inclusion, picks)
+        out.update(latency_figures("pymerkle_sqlite_proof_", seconds))
         for seq, leaf, proof in run.samples[:50]:
-            theirs = tree.prove_inclusion(seq + 1)
-            if theirs.path != [leaf, *proof]:
+            if tree.prove_inclusion(seq + 1).path != [leaf, *proof]:
                 problems.append(f"pymerkle's proof of {seq} differs from chanrong's")
                 break
-        proofs = [(tree.get_leaf(i), tree.prove_inclusion(i)) for i in picks[:2_000]]
+        proofs = [(tree.get_leaf(p.index), p) for p in theirs[:2_000]]
         work = [proofs[i % len(proofs)] for i in range(profile.verifies)]
         verify = pymerkle.verify_inclusion
         with clocks() as spent:
@@ -654,7 +754,7 @@ def measure_peer(
                 verify(base, root, proof)
         out["pymerkle_verify_per_cpu_s"] = round(len(work) / spent["cpu"], 1)
         extra = bodies[: profile.pymerkle_singles]
-        seconds = timed_calls(lambda i: tree.append_entry(extra[i]), range(len(extra)))
+        seconds, _ = timed_calls(lambda i: tree.append_entry(extra[i]), range(len(extra)))
         out.update(latency_figures("pymerkle_sqlite_single_", seconds))
     finally:
         tree.close()
@@ -672,7 +772,9 @@ def measure_peer(
     if mem_root != run.root:
         problems.append("pymerkle InmemoryTree's root differs from chanrong's")
     timed_calls(mem.prove_inclusion, picks[:200])
-    out.update(latency_figures("pymerkle_memory_proof_", timed_calls(mem.prove_inclusion, picks)))
+    out.update(
+        latency_figures("pymerkle_memory_proof_", timed_calls(mem.prove_inclusion, picks)[0])
+    )
     del mem
     out["peer_problems"] = problems
     return out
@@ -680,11 +782,6 @@ def measure_peer(
 
 def measure_components(events: Events, count: int) -> dict[str, Any]:
     """Per-entry costs inside ``record_many`` that do not touch the database."""
-    from chanrong import clock
-    from chanrong.ledger import merkle, service, signing
-    from chanrong.ledger.canonical import canonical
-    from chanrong.ledger.keys import signer
-
     chunk = events.take(count)
     ts = int(clock.now().timestamp() * 1000)
     with clocks() as spent:
@@ -709,8 +806,11 @@ def measure_components(events: Events, count: int) -> dict[str, Any]:
 
 # --- report ---------------------------------------------------------------------------------
 
-BACKENDS = (("sqlite_", "SQLite\nWAL, sync=NORMAL"), ("sqlite_full_", "SQLite\nWAL, sync=FULL"),
-            ("pg_", "PostgreSQL"))  # fmt: skip
+BACKENDS = (
+    ("sqlite_", "SQLite\nWAL, sync=NORMAL"),
+    ("sqlite_full_", "SQLite\nWAL, sync=FULL"),
+    ("pg_", "PostgreSQL"),
+)
 
 
 def _num(value: Any, fmt: str) -> str:
@@ -733,8 +833,10 @@ def _speedup(ours: float | None, theirs: float | None, *, rate: bool) -> str:
 def report(f: dict[str, Any], connections: Sequence[int]) -> None:
     """The human-readable tables."""
     t = f["targets_met"]
-    table = Table(title=f"transparency log — {f['mode']} run: {f['sqlite_log_size']:,} entries, "
-                        f"{f['cpus']} CPUs, load {f['loadavg_before']:.1f}→{f['loadavg_after']:.1f}")  # fmt: skip
+    table = Table(
+        title=f"transparency log — {f['mode']} run: {f['sqlite_log_size']:,} entries, "
+        f"{f['cpus']} CPUs, load {f['loadavg_before']:.1f}→{f['loadavg_after']:.1f}"
+    )
     table.add_column("measure")
     for _, name in BACKENDS:
         table.add_column(name, justify="right")
@@ -752,96 +854,169 @@ def report(f: dict[str, Any], connections: Sequence[int]) -> None:
             "—" if f.get(p + a) is None else f"{fmt.format(f[p + a])} / {fmt.format(f[p + b])}"
         )
 
-    row(f"appends/s, batched ({f['batch']:,} per tx)", one("batched_per_s", "{:,.0f}"),
-        f"≥ {TARGET_BATCHED:,.0f}/s", "batched")  # fmt: skip
+    row(
+        f"appends/s, batched ({f['batch']:,} per tx)",
+        one("batched_per_s", "{:,.0f}"),
+        f"≥ {TARGET_BATCHED:,.0f}/s",
+        "batched",
+    )
     row("  same, last 10% of the build", one("batched_tail_per_s", "{:,.0f}"), "log at full size")
-    row("appends/s, one per transaction", one("single_per_s", "{:,.0f}"),
-        f"≥ {TARGET_SINGLE:,.0f}/s", "single")  # fmt: skip
+    row(
+        "appends/s, one per transaction",
+        one("single_per_s", "{:,.0f}"),
+        f"≥ {TARGET_SINGLE:,.0f}/s",
+        "single",
+    )
     row("  per transaction p50 / p99 (ms)", two("single_p50_ms", "single_p99_ms", "{:.2f}"))
-    row("  floor: 1-row insert per tx/s", one("floor_single_per_s", "{:,.0f}"),
-        "same Database.transaction()")  # fmt: skip
+    row(
+        "  floor: 1-row insert per tx/s",
+        one("floor_single_per_s", "{:,.0f}"),
+        "same Database.transaction()",
+    )
     table.add_section()
-    row("inclusion proof p50 / p99 (ms)", two("proof_p50_ms", "proof_p99_ms", "{:.3f}"),
-        f"p99 < {TARGET_PROOF_P99_MS:g} ms, in-process", "proof_p99")  # fmt: skip
+    row(
+        "inclusion proof p50 / p99 (ms)",
+        two("proof_p50_ms", "proof_p99_ms", "{:.3f}"),
+        f"p99 < {TARGET_PROOF_P99_MS:g} ms, in-process",
+        "proof_p99",
+    )
     row("  proofs/s (one session)", one("proof_per_s", "{:,.0f}"))
     row("root_at (ms)", one("root_at_ms", "{:.3f}"), "from stored nodes")
-    row("verifications per CPU-second", one("verify_per_cpu_s", "{:,.0f}"),
-        f"≥ {TARGET_VERIFY:,.0f}", "verify")  # fmt: skip
+    row(
+        "verifications per CPU-second",
+        one("verify_per_cpu_s", "{:,.0f}"),
+        f"≥ {TARGET_VERIFY:,.0f}",
+        "verify",
+    )
     for c in connections:
+        if f"bare_http_c{c}_rps" not in f:
+            continue
         table.add_section()
+        b = f"bare_http_c{c}_"
         target = "http_p99" if c == connections[0] else ""
         note = f"p99 < {TARGET_HTTP_P99_MS:g} ms" if target else "closed loop: p50 ≈ c / rate"
-        row(f"HTTP entry + proof, c={c}: req/s", one(f"http_c{c}_rps", "{:,.0f}"),
-            "chanrong serve, 1 worker")  # fmt: skip
-        row("  p50 / p99 (ms)", two(f"http_c{c}_p50_ms", f"http_c{c}_p99_ms", "{:.2f}"), note,
-            target)  # fmt: skip
-        row("  server CPU per request (ms)", one(f"http_c{c}_cpu_ms_per_request", "{:.2f}"))
+        row(
+            f"HTTP entry + proof, c={c}: req/s",
+            one(f"http_c{c}_rps", "{:,.0f}"),
+            f"bare FastAPI route: {f[b + 'rps']:,.0f}",
+        )
+        row(
+            "  p50 / p99 (ms)",
+            two(f"http_c{c}_p50_ms", f"http_c{c}_p99_ms", "{:.2f}"),
+            f"{note}; bare: {f[b + 'p50_ms']:.2f} / {f[b + 'p99_ms']:.2f}",
+            target,
+        )
+        row(
+            "  server CPU per request (ms)",
+            one(f"http_c{c}_cpu_ms_per_request", "{:.2f}"),
+            f"bare: {f[b + 'cpu_ms_per_request']:.2f}",
+        )
         row("  errors (non-2xx + socket)", one(f"http_c{c}_failures", "{:,}"), "0")
     if any(f"{p}http_ok" in f for p, _ in BACKENDS):
         table.add_section()
         row("HTTP answers verify", one("http_ok", "{}"), "head, entries, proofs, 401, 404")
     console.print(table)
 
-    peer = Table(title=f"peer and floor, on the same {f['sqlite_log_size']:,} entry bytes "
-                       f"(mean {f['entry_bytes_mean']:.0f} B)")  # fmt: skip
-    for column in ("measure", "chanrong", "pymerkle SqliteTree", "pymerkle InmemoryTree",
-                   "floor", "chanrong speed\nvs SqliteTree"):  # fmt: skip
+    peer = Table(
+        title=f"peer and floor, on the same {f['sqlite_log_size']:,} entry bytes "
+        f"(mean {f['entry_bytes_mean']:.0f} B)"
+    )
+    for column in (
+        "measure",
+        "chanrong",
+        "pymerkle SqliteTree",
+        "pymerkle InmemoryTree",
+        "floor",
+        "chanrong speed\nvs SqliteTree",
+    ):
         peer.add_column(column, justify="left" if column == "measure" else "right")
     g = f.get
     pragmas = "/".join(str(v) for v in g("pymerkle_sqlite_pragmas", {}).values())
-    peer.add_row("leaf hashes/s", _num(g("chanrong_leaf_hash_per_s"), "{:,.0f}"), "—", "—",
-                 _num(g("hashlib_leaf_per_s"), "{:,.0f}") + "\n(hashlib)", "")  # fmt: skip
-    peer.add_row(f"appends/s, batches of {f['batch']:,}",
-                 _num(g("sqlite_batched_per_s"), "{:,.0f}") + "\n(SQLite NORMAL)",
-                 _num(g("pymerkle_sqlite_batched_per_s"), "{:,.0f}"),
-                 _num(g("pymerkle_memory_append_per_s"), "{:,.0f}") + "\n(1 by 1, no storage)",
-                 "", _speedup(g("sqlite_batched_per_s"), g("pymerkle_sqlite_batched_per_s"),
-                              rate=True))  # fmt: skip
-    peer.add_row("appends/s, one commit each",
-                 _num(g("sqlite_full_single_per_s"), "{:,.0f}") + "\n(SQLite FULL)",
-                 _num(g("pymerkle_sqlite_single_per_s"), "{:,.0f}") + f"\n({pragmas})", "",
-                 f"{f['fdatasync_per_s']:,.0f}\n(fdatasync/s)",
-                 _speedup(g("sqlite_full_single_per_s"), g("pymerkle_sqlite_single_per_s"),
-                          rate=True))  # fmt: skip
+    peer.add_row(
+        "leaf hashes/s",
+        _num(g("chanrong_leaf_hash_per_s"), "{:,.0f}"),
+        "—",
+        "—",
+        _num(g("hashlib_leaf_per_s"), "{:,.0f}") + "\n(hashlib)",
+        "",
+    )
+    peer.add_row(
+        f"appends/s, batches of {f['batch']:,}",
+        _num(g("sqlite_batched_per_s"), "{:,.0f}") + "\n(SQLite NORMAL)",
+        _num(g("pymerkle_sqlite_batched_per_s"), "{:,.0f}"),
+        _num(g("pymerkle_memory_append_per_s"), "{:,.0f}") + "\n(1 by 1, no storage)",
+        "",
+        _speedup(g("sqlite_batched_per_s"), g("pymerkle_sqlite_batched_per_s"), rate=True),
+    )
+    peer.add_row(
+        "appends/s, one commit each",
+        _num(g("sqlite_full_single_per_s"), "{:,.0f}") + "\n(SQLite FULL)",
+        _num(g("pymerkle_sqlite_single_per_s"), "{:,.0f}") + f"\n({pragmas})",
+        "",
+        f"{f['fdatasync_per_s']:,.0f}\n(fdatasync/s)",
+        _speedup(g("sqlite_full_single_per_s"), g("pymerkle_sqlite_single_per_s"), rate=True),
+    )
     cold = g("pymerkle_sqlite_root_cold_s")
-    peer.add_row("root (ms)", _num(g("sqlite_root_at_ms"), "{:.3f}") + "\n(stored nodes)",
-                 ("—" if cold is None else f"{cold * 1000:,.1f} cold\n")
-                 + _num(g("pymerkle_sqlite_root_warm_ms"), "{:.3f}") + " warm",
-                 _num(g("pymerkle_memory_root_ms"), "{:.4f}"),
-                 _num(g("chanrong_root_of_memory_s"), "{:.2f}") + " s\n(root_of, memory)",
-                 _speedup(g("sqlite_root_at_ms"), g("pymerkle_sqlite_root_warm_ms"),
-                          rate=False) + " warm")  # fmt: skip
+    peer.add_row(
+        "root (ms)",
+        _num(g("sqlite_root_at_ms"), "{:.3f}") + "\n(stored nodes)",
+        ("—" if cold is None else f"{cold * 1000:,.1f} cold\n")
+        + _num(g("pymerkle_sqlite_root_warm_ms"), "{:.3f}")
+        + " warm",
+        _num(g("pymerkle_memory_root_ms"), "{:.4f}"),
+        _num(g("chanrong_root_of_memory_s"), "{:.2f}") + " s\n(root_of, memory)",
+        _speedup(g("sqlite_root_at_ms"), g("pymerkle_sqlite_root_warm_ms"), rate=False) + " warm",
+    )
     for q in ("p50", "p99"):
-        peer.add_row(f"inclusion proof {q} (ms)",
-                     _num(g(f"sqlite_proof_{q}_ms"), "{:.3f}") + "\n(SQLite)",
-                     _num(g(f"pymerkle_sqlite_proof_{q}_ms"), "{:.3f}"),
-                     _num(g(f"pymerkle_memory_proof_{q}_ms"), "{:.3f}"), "",
-                     _speedup(g(f"sqlite_proof_{q}_ms"), g(f"pymerkle_sqlite_proof_{q}_ms"),
-                              rate=False))  # fmt: skip
-    peer.add_row("verifications per CPU-second",
-                 _met(_num(g("verify_per_cpu_s"), "{:,.0f}"), t.get("verify")),
-                 _num(g("pymerkle_verify_per_cpu_s"), "{:,.0f}"), "(same function)", "",
-                 _speedup(g("verify_per_cpu_s"), g("pymerkle_verify_per_cpu_s"), rate=True))  # fmt: skip
+        peer.add_row(
+            f"inclusion proof {q} (ms)",
+            _num(g(f"sqlite_proof_{q}_ms"), "{:.3f}") + "\n(SQLite)",
+            _num(g(f"pymerkle_sqlite_proof_{q}_ms"), "{:.3f}"),
+            _num(g(f"pymerkle_memory_proof_{q}_ms"), "{:.3f}"),
+            "",
+            _speedup(g(f"sqlite_proof_{q}_ms"), g(f"pymerkle_sqlite_proof_{q}_ms"), rate=False),
+        )
+    peer.add_row(
+        "verifications per CPU-second",
+        _met(_num(g("verify_per_cpu_s"), "{:,.0f}"), t.get("verify")),
+        _num(g("pymerkle_verify_per_cpu_s"), "{:,.0f}"),
+        "(same function)",
+        "",
+        _speedup(g("verify_per_cpu_s"), g("pymerkle_verify_per_cpu_s"), rate=True),
+    )
     if "peer_problems" in f:
         agree = "[green]yes[/green]" if not f["peer_problems"] else "[bold red]NO[/bold red]"
         peer.add_row("roots and proofs agree", agree, agree, agree, "", "")
     console.print(peer)
 
     parts = Table(title="where an append's CPU goes outside the database (per entry)")
-    for column in ("RFC 8785 canonical JSON", "SHA-256 leaf", "Ed25519 head (per tx)",
-                   "fdatasync (disk)", "durability measured"):  # fmt: skip
+    for column in (
+        "RFC 8785 canonical JSON",
+        "SHA-256 leaf",
+        "Ed25519 head (per tx)",
+        "fdatasync (disk)",
+        "durability measured",
+    ):
         parts.add_column(column, justify="right")
-    parts.add_row(f"{f['canonical_us_per_entry']:.1f} µs", f"{f['leaf_hash_us_per_entry']:.2f} µs",
-                  f"{f['sign_head_us']:.1f} µs", f"{1e6 / f['fdatasync_per_s']:.0f} µs",
-                  "\n".join(f"{k[:-1]}: " + ", ".join(f"{a}={b}" for a, b in v.items())
-                            for k, v in f["durability"].items()))  # fmt: skip
+    parts.add_row(
+        f"{f['canonical_us_per_entry']:.1f} µs",
+        f"{f['leaf_hash_us_per_entry']:.2f} µs",
+        f"{f['sign_head_us']:.1f} µs",
+        f"{1e6 / f['fdatasync_per_s']:.0f} µs",
+        "\n".join(
+            f"{k[:-1]}: " + ", ".join(f"{a}={b}" for a, b in v.items())
+            for k, v in f["durability"].items()
+        ),
+    )
     console.print(parts)
     if f.get("problems"):
         console.print("[bold red]problems:[/bold red] " + "; ".join(f["problems"]))
     busy = max(f["loadavg_before"], f["loadavg_after"])
     if busy > 1.0:
-        console.print(f"[yellow]load average reached {busy:.1f} on {f['cpus']} CPUs: other work on "
-                      "this machine slows every figure; run again on a quiet machine.[/yellow]")  # fmt: skip
+        console.print(
+            f"[yellow]load average reached {busy:.1f} on {f['cpus']} CPUs: other work on "
+            "this machine slows every figure; run again on a quiet machine.[/yellow]"
+        )
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -852,22 +1027,30 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="50,000 entries, short runs (< 1 min)")
-    parser.add_argument("--postgres", metavar="URL",
-                        default=os.environ.get("CHANRONG_BENCH_POSTGRES_URL", DEFAULT_PG_ADMIN),
-                        help="admin connection; a temporary database is created and dropped "
-                        "there (default: $CHANRONG_BENCH_POSTGRES_URL or local postgres)")  # fmt: skip
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get("CHANRONG_BENCH_POSTGRES_URL", DEFAULT_PG_ADMIN),
+        help="admin connection; a temporary database is created and dropped "
+        "there (default: $CHANRONG_BENCH_POSTGRES_URL or local postgres)",
+    )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--entries", type=int, help="size of the log to build")
     parser.add_argument("--batch", type=int, help="events per transaction while building")
     parser.add_argument("--seconds", type=float, help="length of each measured wrk run")
-    parser.add_argument("--connections", type=int, nargs="+", default=[4, 50],
-                        help="wrk connection counts; the p99 target applies to the smallest "
-                        "(default: 4 50)")  # fmt: skip
+    parser.add_argument(
+        "--connections",
+        type=int,
+        nargs="+",
+        default=[1, 4, 50],
+        help="wrk connection counts; the p99 target applies to the smallest (default: 1 4 50)",
+    )
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP part")
     parser.add_argument("--no-peer", action="store_true", help="skip pymerkle and the floor")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    parser.add_argument("--strict", action="store_true",
-                        help="exit 1 when a performance target is missed too")  # fmt: skip
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a performance target is missed too"
+    )
     args = parser.parse_args(argv)
     profile = QUICK if args.quick else FULL
     if args.entries:
@@ -886,8 +1069,6 @@ def main(argv: list[str] | None = None) -> int:
     for name in [k for k in os.environ if k.startswith("CHANRONG_")]:
         del os.environ[name]
     os.environ["CHANRONG_DATA_DIR"] = str(workdir)
-    from chanrong import db as db_module
-    from chanrong.settings import get_settings
 
     get_settings.cache_clear()
 
@@ -900,7 +1081,7 @@ def main(argv: list[str] | None = None) -> int:
         "batch": profile.batch,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
-        "sqlite_version": __import__("sqlite3").sqlite_version,
+        "sqlite_version": sqlite3.sqlite_version,
         "connections": connections,
         "wrk_seconds": profile.wrk_s,
         "singles": profile.singles,
@@ -926,7 +1107,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, url in logs:
             database = db_module.Database(url)
             databases.append(database)
-            with console.status(f"{key[:-1]}: migrating and seeding"):
+            with phase(figures, f"{key}seed", f"{key[:-1]}: migrating and seeding"):
                 db_module.upgrade(database)
                 make_floor_table(database)
                 seeded = seed(database)
@@ -940,11 +1121,21 @@ def main(argv: list[str] | None = None) -> int:
             events = Events(seeded.actors, seeded.codes, seed=20251127)
             if key == "sqlite_":
                 figures.update(measure_components(Events(seeded.actors, seeded.codes, 1), 20_000))
-            figures.update({key + k: v for k, v in build(database, events, profile.entries,
-                                                         profile.batch, key[:-1]).items()})  # fmt: skip
-            with console.status(f"{key[:-1]}: one append per transaction"):
-                figures.update({key + k: v for k, v in append_singles(database, events,
-                                                                      profile.singles).items()})  # fmt: skip
+            figures.update(
+                {
+                    key + k: v
+                    for k, v in build(
+                        database, events, profile.entries, profile.batch, key[:-1]
+                    ).items()
+                }
+            )
+            with phase(figures, f"{key}singles", f"{key[:-1]}: one append per transaction"):
+                figures.update(
+                    {
+                        key + k: v
+                        for k, v in append_singles(database, events, profile.singles).items()
+                    }
+                )
                 figures.update(
                     {key + k: v for k, v in floor_singles(database, profile.singles).items()}
                 )
@@ -952,7 +1143,7 @@ def main(argv: list[str] | None = None) -> int:
                 full = db_module.Database(bind=sqlite_full_engine(url))
                 databases.append(full)
                 figures["durability"]["sqlite_full_"] = durability(full)
-                with console.status("sqlite with synchronous=FULL"):
+                with phase(figures, "sqlite_full", "sqlite with synchronous=FULL"):
                     for k, v in append_batches(
                         full, events, profile.full_batches, profile.batch
                     ).items():
@@ -961,7 +1152,7 @@ def main(argv: list[str] | None = None) -> int:
                         figures["sqlite_full_" + k] = v
                     for k, v in floor_singles(full, profile.singles).items():
                         figures["sqlite_full_" + k] = v
-            with console.status(f"{key[:-1]}: inclusion proofs and verification"):
+            with phase(figures, f"{key}proofs", f"{key[:-1]}: proofs and verification"):
                 run = measure_proofs(database, profile.proofs, random.Random(99))
                 runs[key] = run
                 figures.update({key + k: v for k, v in run.figures.items()})
@@ -974,9 +1165,10 @@ def main(argv: list[str] | None = None) -> int:
         figures["verify_per_cpu_s"] = figures["sqlite_verify_per_cpu_s"]
 
         if not args.no_http:
-            with console.status("HTTP: chanrong serve under wrk"):
-                http = measure_http(workdir, [(k, u, sizes[k]) for k, u in logs], tokens, profile,
-                                    connections)  # fmt: skip
+            with phase(figures, "http", "HTTP: chanrong serve and the bare route under wrk"):
+                http = measure_http(
+                    workdir, [(k, u, sizes[k]) for k, u in logs], tokens, profile, connections
+                )
             figures.update(http)
             for key, _ in logs:
                 http_problems = figures[f"{key}http_problems"]
@@ -985,9 +1177,12 @@ def main(argv: list[str] | None = None) -> int:
                     http_problems.append(f"{failures} wrk answers were errors")
                 figures[f"{key}http_ok"] = "yes" if not http_problems else "NO"
                 problems += [f"{key}http: {p}" for p in http_problems]
+            bare_failures = sum(figures[f"bare_http_c{c}_failures"] for c in connections)
+            if bare_failures:
+                problems.append(f"bare route: {bare_failures} wrk answers were errors")
 
         if not args.no_peer:
-            with console.status("pymerkle and the hashlib floor on the same entries"):
+            with phase(figures, "peer", "pymerkle and the hashlib floor on the same entries"):
                 bodies = read_bodies(databases[0])
                 peer = measure_peer(workdir, bodies, runs["sqlite_"], profile, random.Random(5))
                 del bodies
