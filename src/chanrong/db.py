@@ -15,9 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
+
+UNBOUNDED = 1_000  # "no limit" for a pool that never makes a caller wait
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -123,6 +127,21 @@ class Database:
         with lock, factory() as session, session.begin():
             yield session
 
+    def max_concurrent_transactions(self, *, write: bool = True) -> int:
+        """How many transactions of a kind can run at once without one waiting inside a worker
+        thread on another's lock or connection: writers on a SQLite file, 1 (they queue on the
+        process's write lock); on a bound connection (tests), 1; otherwise the pool's capacity,
+        less one for readers so that a writer always finds a connection."""
+        if not isinstance(self.bind, Engine) or (write and self._write_lock is not None):
+            return 1
+        pool = self.engine.pool
+        if isinstance(pool, QueuePool):
+            overflow = pool._max_overflow  # -1: no limit
+            capacity = pool.size() + overflow if overflow >= 0 else UNBOUNDED
+        else:
+            capacity = UNBOUNDED if isinstance(pool, NullPool) else 1
+        return capacity if write else max(1, capacity - 1)
+
     def session(self) -> Session:
         """A bare session for read-only helpers that manage their own scope."""
         return self._sessions()
@@ -131,6 +150,18 @@ class Database:
         """Close pooled connections (only for engines this object created)."""
         if isinstance(self.bind, Engine):
             self.bind.dispose()
+
+
+def read(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[Any]:
+    """Run a prebuilt Core ``SELECT`` (with bind parameters) on the session's connection.
+
+    For hot read paths (API key check, resolution): it skips the ORM's per-call work (building
+    the statement, its cache key, the ORM execution context), which costs more than the query on
+    SQLite. Pending changes are flushed first, as ``session.execute`` would, so the read sees them.
+    """
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)
 
 
 def alembic_config(url: str) -> Any:

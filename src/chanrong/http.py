@@ -1,15 +1,34 @@
-"""Request edge helpers for FastAPI: one transaction per request, committed before the answer."""
+"""Request edge helpers for FastAPI: one transaction per request, committed before the answer.
+
+A request first waits, on the event loop, for one of the database's transaction slots
+(``Database.max_concurrent_transactions``: for writers on a SQLite file 1, since they are
+serialised by the process's write lock; the pool's capacity otherwise). Only then does it take worker threads
+for its transaction. Waiting inside a worker thread instead (on the write lock or for a pooled
+connection) deadlocks: once every thread of the pool waits, the request that holds the lock or
+the connections never gets a thread to finish on.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from chanrong.db import Database
 from chanrong.settings import Settings
+
+# Semaphores per database, kind (write or read) and event loop (TestClient runs a loop per client).
+_SLOTS: RunVar[WeakKeyDictionary[Database, dict[bool, anyio.Semaphore]]] = RunVar(
+    "chanrong_tx_slots"
+)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def database(request: Request) -> Database:
@@ -22,12 +41,69 @@ def settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _transaction(request: Request) -> Iterator[Session]:
+def writes(request: Request) -> bool:
+    """Whether a request's transaction may write. Safe methods only read, unless they name a
+    ``purpose``: such a request reads another party's data under a grant and writes its audit
+    record (every cross-party read names its purpose)."""
+    return request.method not in SAFE_METHODS or "purpose" in request.query_params
+
+
+def _slots(db: Database, write: bool) -> anyio.Semaphore:
+    table = _SLOTS.get(None)
+    if table is None:
+        table = WeakKeyDictionary()
+        _SLOTS.set(table)
+    kinds = table.setdefault(db, {})
+    if write not in kinds:
+        kinds[write] = anyio.Semaphore(db.max_concurrent_transactions(write=write))
+    return kinds[write]
+
+
+async def _exit(unit: AbstractContextManager[Session], error: BaseException | None) -> bool:
+    # Commit or roll back in a worker thread outside the thread limit (as FastAPI does for
+    # generator dependencies), so a request that holds a slot can always finish.
+    return bool(
+        await anyio.to_thread.run_sync(
+            unit.__exit__,
+            type(error) if error else None,
+            error,
+            error.__traceback__ if error else None,
+            limiter=anyio.CapacityLimiter(1),
+        )
+    )
+
+
+@asynccontextmanager
+async def _unit(request: Request, write: bool) -> AsyncIterator[Session]:
+    db = database(request)
+    async with _slots(db, write):
+        unit = db.transaction(write=write)
+        with anyio.CancelScope(shield=True):  # once entered, always exited
+            session = await anyio.to_thread.run_sync(unit.__enter__)
+        try:
+            yield session
+        except BaseException as error:
+            if not await _exit(unit, error):
+                raise
+        else:
+            await _exit(unit, None)
+
+
+async def _transaction(request: Request) -> AsyncIterator[Session]:
     # scope="function": the commit runs when the endpoint returns, before the response is sent,
     # so an answered request is a committed one.
-    with database(request).transaction() as session:
+    async with _unit(request, writes(request)) as session:
+        yield session
+
+
+async def _write_transaction(request: Request) -> AsyncIterator[Session]:
+    async with _unit(request, True) as session:
         yield session
 
 
 Tx = Annotated[Session, Depends(_transaction, scope="function")]
-"""The request's session; commits when the endpoint returns, rolls back if it raises."""
+"""The request's session; commits when the endpoint returns, rolls back if it raises. A write
+transaction unless the request is a safe method without a ``purpose`` (see ``writes``)."""
+
+TxWrite = Annotated[Session, Depends(_write_transaction, scope="function")]
+"""A write transaction for the rare safe-method request that changes state (a preference)."""

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from chanrong import clock
+from chanrong import clock, db
 from chanrong.consent import service as consent
 from chanrong.identifiers import core
 from chanrong.identifiers.errors import (
@@ -155,24 +155,28 @@ def update_record(
     return row
 
 
+# Built once: resolution is the hot read path (see ``chanrong.db.read``).
+_RESOLVE = (
+    select(
+        Identifier.handle,
+        Identifier.object_type,
+        Identifier.owner_party_id,
+        Identifier.fields,
+        Identifier.created_at,
+        Identifier.updated_at,
+        Party.name,
+    )
+    .join(Party, Party.id == Identifier.owner_party_id)
+    .where(Identifier.handle == bindparam("handle"))
+)
+
+
 def resolve(
     session: Session, *, actor: Principal, handle: str, purpose: str | None = None
 ) -> Resolution:
     """Resolve ``handle``: public fields for everyone; protected fields for the owner, and for a
     party that names a ``purpose`` its live ``identifier_records`` grant covers (audited)."""
-    row = session.execute(
-        select(
-            Identifier.handle,
-            Identifier.object_type,
-            Identifier.owner_party_id,
-            Identifier.fields,
-            Identifier.created_at,
-            Identifier.updated_at,
-            Party.name,
-        )
-        .join(Party, Party.id == Identifier.owner_party_id)
-        .where(Identifier.handle == handle)
-    ).first()
+    row = db.read(session, _RESOLVE, {"handle": handle}).first()
     if row is None:
         problem = core.handle_problem(handle)
         if problem:

@@ -7,10 +7,10 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from chanrong import clock
+from chanrong import clock, db
 from chanrong.errors import Invalid, NotFound, Problems
 from chanrong.ledger import service as ledger
 from chanrong.parties import core, reference
@@ -150,18 +150,22 @@ def revoke_api_key(session: Session, *, actor: Principal, key_id: int) -> ApiKey
     return key
 
 
+# Built once: every API call checks its key (see ``chanrong.db.read``).
+_API_KEY = (
+    select(ApiKey.id, ApiKey.party_id, ApiKey.secret_hash, ApiKey.roles, ApiKey.revoked_at,
+           Party.kind)
+    .join(Party, Party.id == ApiKey.party_id)
+    .where(ApiKey.key_id == bindparam("key_id"))
+)  # fmt: skip
+
+
 def authenticate_api_key(session: Session, token: str) -> Principal:
     """The principal of a valid, unrevoked API key token, else ``BadCredentials``."""
     parts = core.split_api_key(token)
     if parts is None:
         raise BadCredentials("Malformed API key: expected crk_<id>_<secret>.")
     key_id, secret = parts
-    row = session.execute(
-        select(ApiKey.id, ApiKey.party_id, ApiKey.secret_hash, ApiKey.roles, ApiKey.revoked_at,
-               Party.kind)
-        .join(Party, Party.id == ApiKey.party_id)
-        .where(ApiKey.key_id == key_id)
-    ).first()  # fmt: skip
+    row = db.read(session, _API_KEY, {"key_id": key_id}).first()
     if row is None or not hmac.compare_digest(row.secret_hash, core.sha256_hex(secret)):
         raise BadCredentials("Unknown API key.")
     if row.revoked_at is not None:

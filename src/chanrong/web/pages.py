@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from chanrong import clock
 from chanrong.errors import ChanrongError
-from chanrong.http import Tx, settings
+from chanrong.http import Tx, TxWrite, settings
 from chanrong.identifiers import core as identifier_core
 from chanrong.identifiers import service as identifiers
 from chanrong.money import format_cny, format_cny_en
@@ -199,7 +199,7 @@ def logout(request: Request, session: Tx) -> Response:
 
 
 @router.get("/lang/{lang}")
-def switch_language(lang: str, request: Request, session: Tx, back: str = "/") -> Response:
+def switch_language(lang: str, request: Request, session: TxWrite, back: str = "/") -> Response:
     """Switch the console between Chinese (zh) and English (en)."""
     chosen = lang if lang in LANGUAGES else "zh"
     cookie = request.cookies.get(SESSION_COOKIE)
