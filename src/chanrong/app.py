@@ -12,11 +12,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chanrong import __version__
 from chanrong.consent import api as consent_api
+from chanrong.consent import pages as consent_pages
 from chanrong.db import Database
 from chanrong.errors import ChanrongError, FieldError, Invalid, RouteError
 from chanrong.identifiers import api as identifiers_api
 from chanrong.identifiers import pages as identifiers_pages
 from chanrong.ledger import api as ledger_api
+from chanrong.ledger import pages as ledger_pages
 from chanrong.parties import api as parties_api
 from chanrong.parties import pages as parties_pages
 from chanrong.settings import Settings, get_settings
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         web_pages.router,
         parties_pages.router,
         identifiers_pages.router,
+        consent_pages.router,
+        ledger_pages.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -236,6 +236,25 @@ def my_reads(session: Session, *, actor: Principal, limit: int = 200) -> list[Ac
         select(AccessRecord).where(AccessRecord.reader_party_id == actor.party_id)
         .order_by(AccessRecord.id.desc()).limit(limit)
     ))  # fmt: skip
+
+
+def accesses_per_day(session: Session, *, actor: Principal, days: int = 30) -> dict[date, int]:
+    """How many reads of the actor's party's data others made on each of the last ``days``
+    business days (Asia/Shanghai), oldest first, days without reads included as 0."""
+    today = clock.today()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, time.min, clock.BUSINESS_TZ)
+    counts = dict.fromkeys((first + timedelta(days=n) for n in range(days)), 0)
+    instants = session.scalars(
+        select(AccessRecord.at).where(
+            AccessRecord.owner_party_id == actor.party_id, AccessRecord.at >= since
+        )
+    )
+    for at in instants:
+        day = at.astimezone(clock.BUSINESS_TZ).date()
+        if day in counts:
+            counts[day] += 1
+    return counts
 
 
 def receipt(session: Session, access: Access) -> dict[str, Any]:

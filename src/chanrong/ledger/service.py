@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, LargeBinary, SmallInteger, delete, func, insert, select, text
+from sqlalchemy import BigInteger, LargeBinary, SmallInteger, Table, delete, exc, func, select, text
 from sqlalchemy.orm import Session
 
 from chanrong import clock
@@ -84,38 +84,132 @@ def _lock_writer(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
 
 
+_ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
+_NODES: Table = LedgerNode.__table__  # type: ignore[assignment]
+_HEADS: Table = LedgerHead.__table__  # type: ignore[assignment]
+_SALTS: Table = LedgerSalt.__table__  # type: ignore[assignment]
+_LAST_SEQ = select(func.max(_ENTRIES.c.seq))
+_COPY_FROM = 64  # rows from which PostgreSQL (psycopg) gets COPY rather than INSERTs
+
+
 def tree_size(session: Session) -> int:
     """The number of entries in the log (committed or appended in this transaction)."""
-    last = session.scalar(select(func.max(LedgerEntry.seq)))
+    last = session.scalar(_LAST_SEQ)
     return 0 if last is None else last + 1
+
+
+def _insert(session: Session, inserts: list[tuple[Table, list[dict[str, Any]]]]) -> None:
+    """INSERT each ``(table, rows)`` in order (rows: dicts with the same keys), in the session's
+    transaction.
+
+    The values go through the columns' bind processors exactly as a Core ``insert()`` would, then
+    straight to the driver, skipping SQLAlchemy's per-row work: ``executemany`` on SQLite; on
+    PostgreSQL with psycopg, ``COPY`` for many rows and one pipeline (one round trip) for the
+    small inserts of a few entries.
+    """
+    conn = session.connection()
+    dialect = conn.dialect
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    statements: list[tuple[str, list[tuple[Any, ...]], bool]] = []  # (sql, values, by COPY)
+    pg = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    for table, rows in inserts:
+        names = list(rows[0])
+        columns = []  # column by column: one map() per column rather than Python work per value
+        for name in names:
+            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            column = [row[name] for row in rows]
+            columns.append(column if process is None else list(map(process, column)))
+        target = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+        if pg and len(rows) >= _COPY_FROM:
+            statements.append((f"COPY {target} FROM STDIN", list(zip(*columns, strict=True)), True))
+        else:
+            sql = f"INSERT INTO {target} VALUES ({', '.join([mark] * len(names))})"
+            statements.append((sql, list(zip(*columns, strict=True)), False))
+    if not pg:
+        for sql, values, _ in statements:
+            conn.exec_driver_sql(sql, values)
+        return
+    driver: Any = conn.connection.driver_connection
+    dbapi = dialect.loaded_dbapi
+    sql = ""
+    try:
+        with driver.cursor() as cursor:
+            while statements:
+                if statements[0][2]:  # COPY cannot run in a pipeline
+                    sql, values, _ = statements.pop(0)
+                    with cursor.copy(sql) as copy:
+                        for row in values:
+                            copy.write_row(row)
+                    continue
+                with driver.pipeline():
+                    while statements and not statements[0][2]:
+                        sql, values, _ = statements.pop(0)
+                        cursor.executemany(sql, values)
+    except dbapi.Error as error:
+        raise exc.DBAPIError.instance(sql, None, error, dbapi.Error) from error
 
 
 # Stored nodes by (level, idx), one primary-key lookup per wanted node, in one statement of one
 # shape whatever the count (SQLite plans ``(level, idx) IN (VALUES ...)`` as a full table scan).
+_WANTED_NODES = {
+    "sqlite": "json_each(:wanted) AS w CROSS JOIN ledger_nodes AS n"
+    " ON n.level = json_extract(w.value, '$[0]') AND n.idx = json_extract(w.value, '$[1]')",
+    "postgresql": "unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[])) AS w (level, idx)"
+    " JOIN ledger_nodes AS n ON n.level = w.level AND n.idx = w.idx",
+}
 _NODE_COLUMNS = {"level": SmallInteger(), "idx": BigInteger(), "hash": LargeBinary()}
-_NODES_SQLITE = text(
-    "SELECT n.level, n.idx, n.hash FROM json_each(:wanted) AS w CROSS JOIN ledger_nodes AS n"
-    " ON n.level = json_extract(w.value, '$[0]') AND n.idx = json_extract(w.value, '$[1]')"
-).columns(**_NODE_COLUMNS)
-_NODES_POSTGRESQL = text(
-    "SELECT n.level, n.idx, n.hash"
-    " FROM unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[])) AS w (level, idx)"
-    " JOIN ledger_nodes AS n ON n.level = w.level AND n.idx = w.idx"
-).columns(**_NODE_COLUMNS)
+_NODES_QUERY = {
+    dialect: text(f"SELECT n.level, n.idx, n.hash FROM {source}").columns(**_NODE_COLUMNS)
+    for dialect, source in _WANTED_NODES.items()
+}
+# The same, plus the log's last seq in a row of its own (level NULL): a size check and the nodes
+# of a proof in one round trip.
+_SIZED_NODES_QUERY = {
+    dialect: text(
+        "SELECT CAST(NULL AS SMALLINT) AS level, CAST(NULL AS BIGINT) AS idx, NULL AS hash,"
+        f" max(seq) AS last FROM ledger_entries UNION ALL SELECT n.level, n.idx, n.hash, NULL"
+        f" FROM {source}"
+    ).columns(**_NODE_COLUMNS, last=BigInteger())
+    for dialect, source in _WANTED_NODES.items()
+}
+
+
+def _nodes_statement(
+    session: Session, wanted: set[tuple[int, int]], queries: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
+    keys = sorted(wanted)
+    if session.get_bind().dialect.name == "postgresql":
+        params = {"levels": [level for level, _ in keys], "idxs": [idx for _, idx in keys]}
+        return queries["postgresql"], params
+    return queries["sqlite"], {"wanted": json.dumps(keys)}
+
+
+def _complete(wanted: set[tuple[int, int]], found: dict[tuple[int, int], bytes]) -> None:
+    if len(found) != len(wanted):
+        raise RuntimeError(f"ledger nodes missing: {sorted(wanted - found.keys())[:5]}")
 
 
 def _nodes(session: Session, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     if not wanted:
         return {}
-    keys = sorted(wanted)
-    if session.get_bind().dialect.name == "postgresql":
-        params = {"levels": [level for level, _ in keys], "idxs": [idx for _, idx in keys]}
-        rows = session.execute(_NODES_POSTGRESQL, params).all()
-    else:
-        rows = session.execute(_NODES_SQLITE, {"wanted": json.dumps(keys)}).all()
+    rows = session.execute(*_nodes_statement(session, wanted, _NODES_QUERY)).all()
     found = {(level, idx): h for level, idx, h in rows}
-    if len(found) != len(wanted):
-        raise RuntimeError(f"ledger nodes missing: {sorted(wanted - found.keys())[:5]}")
+    _complete(wanted, found)
+    return found
+
+
+def _nodes_within(
+    session: Session, size: int, wanted: set[tuple[int, int]]
+) -> dict[tuple[int, int], bytes]:
+    """``_check_size(size)``, then ``_nodes(wanted)``, in one statement."""
+    if size >= 1 << 62:  # no log is that large; its node indexes would not even fit a BIGINT
+        _check_size(session, size)
+    rows = session.execute(*_nodes_statement(session, wanted, _SIZED_NODES_QUERY)).all()
+    last = next(row.last for row in rows if row.level is None)
+    _check_size(session, size, current=0 if last is None else last + 1)
+    found = {(row.level, row.idx): row.hash for row in rows if row.level is not None}
+    _complete(wanted, found)
     return found
 
 
@@ -159,12 +253,9 @@ def record_many(session: Session, events: Sequence[Event]) -> list[Receipt]:
             frontier.append(parent)
             node_rows.append({"level": parent[0], "idx": parent[1], "hash": parent[2]})
         receipts.append(Receipt(seq, leaf, start + len(events)))
-    session.execute(insert(LedgerEntry), entry_rows)
-    session.execute(insert(LedgerNode), node_rows)
-    if salt_rows:
-        session.execute(insert(LedgerSalt), salt_rows)
-    root = _fold(frontier)
-    _sign_head(session, signing.TreeHead(start + len(events), ts, root))
+    head = _signed_head(signing.TreeHead(start + len(events), ts, _fold(frontier)))
+    inserts = [(_ENTRIES, entry_rows), (_NODES, node_rows), (_SALTS, salt_rows), (_HEADS, [head])]
+    _insert(session, [(table, rows) for table, rows in inserts if rows])
     return receipts
 
 
@@ -175,13 +266,10 @@ def _fold(frontier: list[tuple[int, int, bytes]]) -> bytes:
     return result
 
 
-def _sign_head(session: Session, head: signing.TreeHead) -> None:
+def _signed_head(head: signing.TreeHead) -> dict[str, Any]:
     signed = signing.sign_head(signer().key, head)
-    session.execute(
-        insert(LedgerHead),
-        [{"tree_size": head.tree_size, "timestamp": head.timestamp, "root": head.root,
-          "signature": signed["tree_head_signature"]}],
-    )  # fmt: skip
+    return {"tree_size": head.tree_size, "timestamp": head.timestamp, "root": head.root,
+            "signature": signed["tree_head_signature"]}  # fmt: skip
 
 
 def latest_head(session: Session) -> dict[str, Any]:
@@ -211,8 +299,9 @@ def checkpoint(session: Session) -> str:
     return signing.checkpoint(s.key, s.name, s.origin, head)
 
 
-def _check_size(session: Session, size: int) -> None:
-    current = tree_size(session)
+def _check_size(session: Session, size: int, current: int | None = None) -> None:
+    if current is None:
+        current = tree_size(session)
     if not 0 < size <= current:
         raise BadTreeSize(
             f"tree size {size} is outside the log (1..{current})", field="tree_size", rule="range"
@@ -223,22 +312,22 @@ def root_at(session: Session, size: int) -> bytes:
     """The root hash of the log's first ``size`` entries."""
     if size == 0:
         return merkle.EMPTY_ROOT
-    _check_size(session, size)
-    nodes = _nodes(session, set(merkle.perfect_ranges(0, size)))
+    nodes = _nodes_within(session, size, set(merkle.perfect_ranges(0, size)))
     return merkle.range_hash(0, size, lambda level, idx: nodes[(level, idx)])
 
 
-def _proof(session: Session, ranges: list[tuple[int, int]]) -> list[bytes]:
-    nodes = _nodes(session, merkle.perfect_nodes(ranges))
+def _proof(session: Session, size: int, ranges: list[tuple[int, int]]) -> list[bytes]:
+    """The hashes of ``ranges``, once the tree of ``size`` is known to exist."""
+    nodes = _nodes_within(session, size, merkle.perfect_nodes(ranges))
     return [merkle.range_hash(s, e, lambda level, idx: nodes[(level, idx)]) for s, e in ranges]
 
 
 def inclusion_proof(session: Session, seq: int, size: int) -> list[bytes]:
     """The inclusion proof of entry ``seq`` in the tree of ``size`` entries."""
-    _check_size(session, size)
     if not 0 <= seq < size:
+        _check_size(session, size)  # a bad size is reported before a bad entry
         raise EntryNotFound(f"entry {seq} is not within a tree of size {size}")
-    return _proof(session, merkle.inclusion_ranges(seq, size))
+    return _proof(session, size, merkle.inclusion_ranges(seq, size))
 
 
 def consistency_proof(session: Session, old: int, new: int) -> list[bytes]:
@@ -247,8 +336,7 @@ def consistency_proof(session: Session, old: int, new: int) -> list[bytes]:
         raise BadTreeSize(
             f"no consistency proof from size {old} to size {new}", field="first", rule="range"
         )
-    _check_size(session, new)
-    return _proof(session, merkle.consistency_ranges(old, new))
+    return _proof(session, new, merkle.consistency_ranges(old, new))
 
 
 def entry(session: Session, seq: int) -> LedgerEntry:
@@ -268,6 +356,69 @@ def entries(session: Session, *, subject: str | None = None, event: str | None =
     if event:
         query = query.where(LedgerEntry.event == event)
     return list(session.scalars(query.order_by(LedgerEntry.seq).limit(limit)))
+
+
+def recent_entries(session: Session, *, event: str | None = None, limit: int = 25,
+                   offset: int = 0) -> tuple[list[LedgerEntry], int]:  # fmt: skip
+    """One page of entries, newest first (optionally of one event kind), and how many there are."""
+    if event:
+        total = session.scalar(select(func.count()).where(LedgerEntry.event == event)) or 0
+        query = select(LedgerEntry).where(LedgerEntry.event == event)
+    else:
+        total = tree_size(session)
+        query = select(LedgerEntry)
+    rows = session.scalars(query.order_by(LedgerEntry.seq.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+@dataclass(frozen=True)
+class ProvenEntry:
+    """An entry with its inclusion proof in the latest signed head, and the outcome of checking
+    both here: ``problem`` is None when the proof verifies, else why it does not."""
+
+    entry: LedgerEntry
+    head: dict[str, Any]
+    proof: list[bytes]
+    problem: str | None
+
+    @property
+    def verified(self) -> bool:
+        """True when the head's signature, the leaf hash and the inclusion proof all check."""
+        return self.problem is None
+
+
+def check_inclusion(body: str, leaf: bytes, seq: int, proof: Sequence[bytes],
+                    head: dict[str, Any], public_key: Any) -> str | None:  # fmt: skip
+    """Why ``body`` is not proven to be entry ``seq`` under the signed ``head``, or None.
+
+    The same checks an outside verifier makes: the head's signature with the log's public key,
+    the entry's canonical JSON hashing to ``leaf``, and ``merkle.verify_inclusion`` of ``leaf``
+    at ``seq`` against the signed root.
+    """
+    try:
+        tree = signing.verify_head(public_key, head)
+    except signing.SignatureError as error:
+        return f"signed tree head: {error}"
+    try:
+        recomputed = merkle.leaf_hash(canonical(json.loads(body)))
+    except ValueError as error:
+        return f"entry is not JSON: {error}"
+    if recomputed != leaf:
+        return "the entry does not hash to its leaf hash"
+    try:
+        merkle.verify_inclusion(seq, tree.tree_size, recomputed, proof, tree.root)
+    except merkle.ProofError as error:
+        return f"inclusion proof: {error}"
+    return None
+
+
+def proven_entry(session: Session, seq: int) -> ProvenEntry:
+    """Entry ``seq``, its inclusion proof in the latest signed head, checked with the log's key."""
+    row = entry(session, seq)
+    head = latest_head(session)
+    proof = inclusion_proof(session, seq, int(head["tree_size"]))
+    problem = check_inclusion(row.body, row.leaf_hash, seq, proof, head, signer().key.public_key())
+    return ProvenEntry(row, head, proof, problem)
 
 
 def shred(session: Session, seq: int) -> bool:

@@ -107,6 +107,15 @@ def get_party_by_uscc(session: Session, *, actor: Principal, code: str) -> Party
     return party
 
 
+def party_names(session: Session, party_ids: Iterable[int]) -> dict[int, str]:
+    """Registry names of parties by id (public information), for display; unknown ids are absent."""
+    wanted = sorted(set(party_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Party.id, Party.name).where(Party.id.in_(wanted))).all()
+    return {party_id: name for party_id, name in rows}
+
+
 @dataclass(frozen=True)
 class PartyFilter:
     """Filters of a party listing; empty fields do not filter."""

@@ -50,6 +50,10 @@
     var chart = window.echarts.init(el, null, {renderer: 'canvas'});
     var option = el.dataset.chart === 'pie' ? pieOption(points) : barOption(points);
     option.textStyle = {fontFamily: window.getComputedStyle(document.body).fontFamily};
+    var every = el.dataset.axisInterval;  // "auto" lets ECharts thin a long axis's labels
+    if (every && option.xAxis) {
+      option.xAxis.axisLabel = {interval: every === 'auto' ? every : Number(every), rotate: 0};
+    }
     chart.setOption(option);
     chart.on('click', function (params) {
       var point = points[params.dataIndex];
@@ -70,3 +74,107 @@
     renderAll();
   }
 })();
+
+/* Forms with data-confirm="question" ask before they are sent (revoking a grant is final). */
+(function () {
+  'use strict';
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm &&
+        !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  }, true);
+})();
+
+/* The browser's own check of a ledger entry (element with data-proof-check): recompute the leaf
+   hash SHA-256(0x00 || entry) with Web Crypto and fold the inclusion proof to the root as
+   RFC 9162 section 2.1.3.2 says. The element ends with data-checked="ok|fail|unavailable". */
+(function () {
+  'use strict';
+
+  function bytesOf(b64) {
+    var raw = window.atob(b64);
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i += 1) { out[i] = raw.charCodeAt(i); }
+    return out;
+  }
+
+  function joined(prefix, parts) {
+    var size = 1;
+    parts.forEach(function (p) { size += p.length; });
+    var out = new Uint8Array(size);
+    out[0] = prefix;
+    var at = 1;
+    parts.forEach(function (p) { out.set(p, at); at += p.length; });
+    return out;
+  }
+
+  async function sha256(bytes) {
+    return new Uint8Array(await window.crypto.subtle.digest('SHA-256', bytes));
+  }
+
+  function same(a, b) {
+    if (a.length !== b.length) { return false; }
+    for (var i = 0; i < a.length; i += 1) { if (a[i] !== b[i]) { return false; } }
+    return true;
+  }
+
+  async function rootFromProof(index, size, leaf, proof) {
+    var fn = index, sn = size - 1, r = leaf;
+    for (var i = 0; i < proof.length; i += 1) {
+      if (sn === 0) { throw new Error('proof is longer than the path to the root'); }
+      if (fn % 2 === 1 || fn === sn) {
+        r = await sha256(joined(1, [proof[i], r]));
+        if (fn % 2 === 0) {
+          while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+        }
+      } else {
+        r = await sha256(joined(1, [r, proof[i]]));
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    if (sn !== 0) { throw new Error('proof is shorter than the path to the root'); }
+    return r;
+  }
+
+  async function check(el) {
+    var d = el.dataset;
+    if (!window.isSecureContext || !window.crypto || !window.crypto.subtle) {
+      el.textContent = d.unavailable;
+      el.dataset.checked = 'unavailable';
+      return;
+    }
+    var ok = false;
+    try {
+      var leaf = await sha256(joined(0, [new TextEncoder().encode(d.entry)]));
+      var proof = JSON.parse(d.proof).map(bytesOf);
+      ok = same(leaf, bytesOf(d.leaf)) &&
+        same(await rootFromProof(Number(d.seq), Number(d.size), leaf, proof), bytesOf(d.root));
+    } catch (error) {
+      ok = false;
+    }
+    el.textContent = ok ? d.ok : d.fail;
+    el.classList.remove('pending');
+    el.classList.add(ok ? 'ok' : 'fail');
+    el.dataset.checked = ok ? 'ok' : 'fail';
+  }
+
+  function checkAll() {
+    document.querySelectorAll('[data-proof-check]').forEach(check);
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', checkAll);
+  } else {
+    checkAll();
+  }
+})();
+
+/* An empty purpose is not sent: a request that names a purpose is an audited cross-party read
+   and runs as a writing transaction, while a plain resolution only reads. */
+document.addEventListener('htmx:configRequest', function (event) {
+  'use strict';
+  if (event.detail.parameters.purpose === '') { delete event.detail.parameters.purpose; }
+});
