@@ -11,7 +11,8 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from chanrong import db as db_module
-from chanrong.demo import park
+from chanrong.demo.build import ParkSummary, build_park, park_status, summarise
+from chanrong.demo.plan import DEFAULT_SEED, plan_park
 from chanrong.identifiers.core import OBJECT_TYPES
 from chanrong.parties import reference
 from chanrong.settings import Settings, get_settings
@@ -19,7 +20,7 @@ from chanrong.shell import console, open_database, progress
 
 
 def demo(
-    seed: int = typer.Option(park.DEFAULT_SEED, help="Random seed: one seed, one park."),
+    seed: int = typer.Option(DEFAULT_SEED, help="Random seed: one seed, one park."),
     reset: bool = typer.Option(
         False,
         "--reset",
@@ -51,9 +52,9 @@ def demo(
     where = _location(settings)
     try:
         with database.transaction() as session:
-            status = park.park_status(session, seed)
+            status = park_status(session, seed)
             if status == "present":
-                summary = park.summarise(session, park.plan_park(seed))
+                summary = summarise(session, plan_park(seed))
         if status == "other":
             console.print(
                 f"[red]A demo park built with another seed is already in {where}.[/red] "
@@ -75,7 +76,7 @@ def demo(
                 bar.update(task, description=stage, completed=done, total=total)
 
             with database.transaction() as session:
-                summary = park.build_park(session, seed=seed, on_progress=on_progress)
+                summary = build_park(session, seed=seed, on_progress=on_progress)
             bar.update(task, description="完成 done")
         elapsed = time.perf_counter() - started
         console.print(f"[green]园区已建成 Park built in {elapsed:.1f} s (seed {seed}).[/green]")
@@ -129,7 +130,7 @@ def _industry_label(code: str) -> str:
     return f"{code} {zh} {en}".strip()
 
 
-def render_summary(summary: park.ParkSummary, *, where: str, settings: Settings) -> None:
+def render_summary(summary: ParkSummary, *, where: str, settings: Settings) -> None:
     """Print the park's summary: counts, coverage, logins, keys, where it is and how to serve."""
     kinds = Table("类型 kind", "数量 count", title="参与方 parties")
     for kind, count in summary.parties_by_kind.items():
