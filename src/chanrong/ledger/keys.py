@@ -63,11 +63,11 @@ def load_or_create(path: Path) -> Ed25519PrivateKey:
 
 
 @lru_cache(maxsize=8)
-def _signer(path: Path, origin: str) -> Signer:
-    return Signer(load_or_create(path), origin, origin)
+def _signer(path: Path, cwd: str, origin: str) -> Signer:
+    return Signer(load_or_create(Path(cwd) / path), origin, origin)
 
 
 def signer() -> Signer:
-    """The platform's signer per the settings (cached per key file)."""
+    """The platform's signer per the settings (cached per key file; every append signs)."""
     settings = get_settings()
-    return _signer(settings.resolved_ledger_key_file().resolve(), settings.ledger_origin)
+    return _signer(settings.resolved_ledger_key_file(), os.getcwd(), settings.ledger_origin)
