@@ -62,7 +62,7 @@ from chanrong.identifiers import service as identifiers
 from chanrong.identifiers.models import Identifier
 from chanrong.parties import access, uscc
 from chanrong.parties import service as parties
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 
 SYSTEM = Principal.system()
 OWNERS = 10

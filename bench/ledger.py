@@ -82,7 +82,7 @@ from chanrong.ledger.keys import signer
 from chanrong.ledger.models import LedgerEntry
 from chanrong.parties import access, uscc
 from chanrong.parties import service as parties
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 from chanrong.settings import get_settings
 
 DEFAULT_PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from chanrong.identifiers import service as identifiers
 from chanrong.identifiers.models import Identifier, Prefix
 from chanrong.parties import access, service, uscc
-from chanrong.parties.core import Principal
 from chanrong.parties.models import ApiKey, Party, User
+from chanrong.principal import Principal
 
 _serial = itertools.count(1)
 SYSTEM = Principal.system()

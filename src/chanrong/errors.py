@@ -111,6 +111,20 @@ class Conflict(ChanrongError):
     title = "Conflict"
 
 
+class OtherPartysData(Forbidden):
+    """The caller asked for data that belongs to another party (default deny)."""
+
+    slug = "other-partys-data"
+    title = "Another party's data"
+
+
+class RoleRequired(Forbidden):
+    """The caller lacks the role this action needs."""
+
+    slug = "role-required"
+    title = "Role required"
+
+
 @dataclass
 class Problems:
     """A collector for field errors, raised together as one ``Invalid``."""

@@ -16,7 +16,7 @@ from chanrong.consent import sealing
 from chanrong.consent import service as consent
 from chanrong.consent.errors import InvalidGrant, NoGrant, NoSealingKey, PackageNotFound
 from chanrong.ledger import service as ledger
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 from tests.factories import create_party
 
 SECRET = "2025年财务报表：营业收入 12,345,678.90 元".encode()

@@ -13,7 +13,7 @@ from chanrong.consent import service as consent
 from chanrong.consent.errors import DerivedOnly, GrantRevoked, InvalidGrant, NoGrant
 from chanrong.identifiers import service as identifiers
 from chanrong.ledger import service as ledger
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 from tests.factories import create_identifier, create_party
 
 

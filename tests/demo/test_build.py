@@ -9,7 +9,7 @@ from chanrong.demo.catalogue import EXPECTED_PARTIES_BY_KIND
 from chanrong.demo.plan import DEFAULT_SEED, plan_park
 from chanrong.identifiers import service as identifiers
 from chanrong.parties import access
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 
 
 def test_build_park(session):

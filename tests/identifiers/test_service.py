@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chanrong import clock
+from chanrong.errors import OtherPartysData, RoleRequired
 from chanrong.identifiers import service
 from chanrong.identifiers.errors import (
     IdentifierNotFound,
@@ -14,7 +15,7 @@ from chanrong.identifiers.errors import (
     InvalidIdentifier,
     NotPrefixOwner,
 )
-from chanrong.parties.errors import OtherPartysData, PartyNotFound, RoleRequired
+from chanrong.parties.errors import PartyNotFound
 from tests.factories import (
     SYSTEM,
     create_identifier,

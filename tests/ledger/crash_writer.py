@@ -8,7 +8,7 @@ import sys
 from chanrong.db import Database
 from chanrong.parties import service as parties
 from chanrong.parties import uscc
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 
 
 def main(url: str) -> None:

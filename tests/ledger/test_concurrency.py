@@ -9,7 +9,7 @@ from chanrong import db as db_module
 from chanrong.ledger import service
 from chanrong.ledger.export import export_log
 from chanrong.ledger.verify import verify_export
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 
 THREADS, APPENDS = 8, 15
 

@@ -15,7 +15,7 @@ from chanrong.cli import app
 from chanrong.ledger import service, signing
 from chanrong.ledger.export import export_log
 from chanrong.ledger.verify import entry_file, verify_export
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 
 runner = CliRunner()
 

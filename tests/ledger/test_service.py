@@ -10,7 +10,7 @@ from chanrong.ledger import merkle, service, signing
 from chanrong.ledger.canonical import canonical, salted_digest
 from chanrong.ledger.errors import BadTreeSize, EntryNotFound
 from chanrong.ledger.keys import signer
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 
 SYSTEM = Principal.system()
 

@@ -7,14 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chanrong import clock
-from chanrong.errors import Invalid, NotFound
+from chanrong.errors import Invalid, NotFound, OtherPartysData, RoleRequired
 from chanrong.parties import access, core
-from chanrong.parties.errors import (
-    BadCredentials,
-    DuplicateUsername,
-    OtherPartysData,
-    RoleRequired,
-)
+from chanrong.parties.errors import BadCredentials, DuplicateUsername
 from tests.factories import SYSTEM, create_api_key, create_party, create_user, principal_of
 
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from chanrong.cli import app as cli
+from chanrong.errors import RoleRequired
 from chanrong.kit import tabular
 from chanrong.parties import service
-from chanrong.parties.errors import RoleRequired
 from chanrong.parties.models import Party
 from chanrong.settings import get_settings
 from tests.factories import SYSTEM, create_party, principal_of

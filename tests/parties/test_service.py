@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from chanrong.errors import Invalid
+from chanrong.errors import Invalid, RoleRequired
 from chanrong.parties import core, service
-from chanrong.parties.core import Principal
-from chanrong.parties.errors import DuplicateParty, InvalidUscc, PartyNotFound, RoleRequired
+from chanrong.parties.errors import DuplicateParty, InvalidUscc, PartyNotFound
+from chanrong.principal import Principal
 from tests.factories import SYSTEM, create_party, principal_of
 
 GOOD = {

@@ -18,7 +18,7 @@ from chanrong.errors import ChanrongError, Invalid
 from chanrong.http import Tx
 from chanrong.parties import service as parties
 from chanrong.parties.auth import ConsoleUser
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 from chanrong.web.pages import render, sign_in
 
 router = APIRouter(include_in_schema=False)

@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 from chanrong import clock
 from chanrong.consent.errors import InvalidGrant, NoGrant, NoSealingKey, PackageNotFound
 from chanrong.consent.models import Grant, SealedPackage, SealingKey
-from chanrong.errors import Invalid
+from chanrong.errors import Invalid, RoleRequired
 from chanrong.ledger import service as ledger
-from chanrong.parties.core import Principal
-from chanrong.parties.errors import RoleRequired
+from chanrong.principal import Principal
 
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_128_GCM)
 SUITE_NAME = "DHKEM(X25519,HKDF-SHA256)/HKDF-SHA256/AES-128-GCM"

@@ -28,11 +28,10 @@ from chanrong.consent.errors import (
     UnknownIndicator,
 )
 from chanrong.consent.models import AccessRecord, Grant
-from chanrong.errors import Problems
+from chanrong.errors import OtherPartysData, Problems, RoleRequired
 from chanrong.ledger import service as ledger
 from chanrong.parties import service as parties
-from chanrong.parties.core import Principal
-from chanrong.parties.errors import OtherPartysData, RoleRequired
+from chanrong.principal import Principal
 
 
 @dataclass(frozen=True)

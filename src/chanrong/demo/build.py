@@ -23,8 +23,8 @@ from chanrong.identifiers import service as identifiers
 from chanrong.identifiers.models import Identifier, Prefix
 from chanrong.parties import access
 from chanrong.parties import service as parties
-from chanrong.parties.core import Principal
 from chanrong.parties.models import ApiKey, Party, PartyRole, User
+from chanrong.principal import Principal
 
 DEMO_PASSWORD = "chanrong-demo"
 """The password of every demo login (``<code>-admin``)."""

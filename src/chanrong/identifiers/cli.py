@@ -9,7 +9,7 @@ from rich.table import Table
 
 from chanrong.identifiers import service
 from chanrong.parties import service as parties
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 from chanrong.shell import console, open_database
 
 app = typer.Typer(help="Industrial-internet identifiers (标识解析).", no_args_is_help=True)

@@ -14,7 +14,7 @@ from chanrong.errors import ChanrongError
 from chanrong.http import Tx
 from chanrong.identifiers import service
 from chanrong.parties.auth import ConsoleUser
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 from chanrong.web.pages import render, sign_in
 
 router = APIRouter(include_in_schema=False)

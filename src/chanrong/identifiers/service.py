@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from chanrong import clock, db
 from chanrong.consent import service as consent
+from chanrong.errors import OtherPartysData, RoleRequired
 from chanrong.identifiers import core
 from chanrong.identifiers.errors import (
     IdentifierNotFound,
@@ -22,9 +23,7 @@ from chanrong.identifiers.models import Identifier, Prefix
 from chanrong.ledger import service as ledger
 from chanrong.parties import access
 from chanrong.parties import service as parties
-from chanrong.parties.core import Principal
-from chanrong.parties.errors import OtherPartysData, RoleRequired
-from chanrong.parties.models import Party
+from chanrong.principal import Principal
 
 
 @dataclass(frozen=True)
@@ -156,19 +155,14 @@ def update_record(
 
 
 # Built once: resolution is the hot read path (see ``chanrong.db.read``).
-_RESOLVE = (
-    select(
-        Identifier.handle,
-        Identifier.object_type,
-        Identifier.owner_party_id,
-        Identifier.fields,
-        Identifier.created_at,
-        Identifier.updated_at,
-        Party.name,
-    )
-    .join(Party, Party.id == Identifier.owner_party_id)
-    .where(Identifier.handle == bindparam("handle"))
-)
+_RESOLVE = select(
+    Identifier.handle,
+    Identifier.object_type,
+    Identifier.owner_party_id,
+    Identifier.fields,
+    Identifier.created_at,
+    Identifier.updated_at,
+).where(Identifier.handle == bindparam("handle"))
 
 
 def resolve(
@@ -194,7 +188,7 @@ def resolve(
         handle=row.handle,
         object_type=row.object_type,
         owner_party_id=row.owner_party_id,
-        owner_name=row.name,
+        owner_name=parties.party_name(session, row.owner_party_id),
         fields=shown,
         withheld=withheld,
         created_at=row.created_at,

@@ -23,7 +23,7 @@ from chanrong.ledger.canonical import canonical, salted_digest
 from chanrong.ledger.errors import BadTreeSize, EntryNotFound
 from chanrong.ledger.keys import signer
 from chanrong.ledger.models import LedgerEntry, LedgerHead, LedgerNode, LedgerSalt
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 
 WRITER_LOCK = 0x6368616E726F6E67  # "chanrong" as a 64-bit advisory lock key
 ENTRY_VERSION = 1

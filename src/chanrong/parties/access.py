@@ -11,13 +11,13 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from chanrong import clock, db
-from chanrong.errors import Invalid, NotFound, Problems
+from chanrong.errors import Invalid, NotFound, OtherPartysData, Problems, RoleRequired
 from chanrong.ledger import service as ledger
 from chanrong.parties import core, reference
-from chanrong.parties.core import Principal
-from chanrong.parties.errors import BadCredentials, DuplicateUsername, OtherPartysData, RoleRequired
+from chanrong.parties.errors import BadCredentials, DuplicateUsername
 from chanrong.parties.models import ApiKey, LoginSession, Party, User
 from chanrong.parties.service import get_party
+from chanrong.principal import Principal
 
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{3,64}")
 _DUMMY_HASH = core.hash_password(secrets.token_urlsafe(16))

@@ -12,9 +12,9 @@ from fastapi import Depends, Request
 
 from chanrong.http import Tx
 from chanrong.parties import access
-from chanrong.parties.core import Principal
 from chanrong.parties.errors import BadCredentials
 from chanrong.parties.models import User
+from chanrong.principal import Principal
 
 SESSION_COOKIE = "chanrong_session"
 

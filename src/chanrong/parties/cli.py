@@ -11,7 +11,7 @@ from rich.table import Table
 from chanrong.kit import tabular
 from chanrong.parties import access, reference, service
 from chanrong.parties.api import import_report
-from chanrong.parties.core import Principal
+from chanrong.principal import Principal
 from chanrong.shell import console, open_database, progress
 
 app = typer.Typer(help="Enterprises, institutions, users and API keys.", no_args_is_help=True)

@@ -1,6 +1,6 @@
 """Errors of the parties domain."""
 
-from chanrong.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from chanrong.errors import Conflict, Invalid, NotFound, Unauthenticated
 
 
 class PartyNotFound(NotFound):
@@ -36,17 +36,3 @@ class BadCredentials(Unauthenticated):
 
     slug = "bad-credentials"
     title = "Bad credentials"
-
-
-class OtherPartysData(Forbidden):
-    """The caller asked for data that belongs to another party (default deny)."""
-
-    slug = "other-partys-data"
-    title = "Another party's data"
-
-
-class RoleRequired(Forbidden):
-    """The caller lacks the role this action needs."""
-
-    slug = "role-required"
-    title = "Role required"

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from chanrong import clock
-from chanrong.errors import FieldError, Invalid
+from chanrong import clock, db
+from chanrong.errors import FieldError, Invalid, RoleRequired
 from chanrong.ledger import service as ledger
 from chanrong.parties import core
-from chanrong.parties.core import PartyDraft, Principal
-from chanrong.parties.errors import DuplicateParty, InvalidUscc, PartyNotFound, RoleRequired
+from chanrong.parties.core import PartyDraft
+from chanrong.parties.errors import DuplicateParty, InvalidUscc, PartyNotFound
 from chanrong.parties.models import Party, PartyRole
+from chanrong.principal import Principal
 
 # Column headers accepted by imports, Chinese and English, mapped to draft_party arguments.
 IMPORT_HEADERS: dict[str, str] = {
@@ -105,6 +106,17 @@ def get_party_by_uscc(session: Session, *, actor: Principal, code: str) -> Party
     if party is None:
         raise PartyNotFound(f"No party with unified social credit code {code}.")
     return party
+
+
+_PARTY_NAME = select(Party.name).where(Party.id == bindparam("party_id"))
+
+
+def party_name(session: Session, party_id: int) -> str:
+    """One party's registry name (public information), or ``PartyNotFound``."""
+    name = db.read(session, _PARTY_NAME, {"party_id": party_id}).scalar()
+    if name is None:
+        raise PartyNotFound(f"No party with id {party_id}.")
+    return name
 
 
 def party_names(session: Session, party_ids: Iterable[int]) -> dict[int, str]:

@@ -23,9 +23,9 @@ from chanrong.money import format_cny, format_cny_en
 from chanrong.parties import access, reference
 from chanrong.parties import service as parties
 from chanrong.parties.auth import SESSION_COOKIE, ConsoleUser
-from chanrong.parties.core import Principal
 from chanrong.parties.errors import BadCredentials
 from chanrong.parties.models import Party, User
+from chanrong.principal import Principal
 from chanrong.web.i18n import pick, translate
 
 LANG_COOKIE = "chanrong_lang"
