@@ -66,10 +66,7 @@ class FxTable:
         years = self._years.get(currency)
         if not years:
             return None
-        if year is None:
-            chosen = years[-1]
-        else:
-            chosen = min(years, key=lambda y: (abs(y - year), -y))
+        chosen = years[-1] if year is None else min(years, key=lambda y: (abs(y - year), -y))
         value, source = self._rates[(currency, chosen)]
         return FxRate(currency, chosen, value, source)
 

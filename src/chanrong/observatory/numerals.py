@@ -70,7 +70,8 @@ def parse_numeral(text: str) -> Decimal | None:
     after_big = False  # a bare number right after 万/亿 ("3亿5") is colloquial: refused
     for token in tokens:
         if token in ("零", "〇") and number is None:
-            continue  # a place holder: 一百零五
+            after_big = False  # a place holder: 一百零五, 一亿零五 (the 5 is 5, not 5千万)
+            continue
         if isinstance(token, Decimal) or token in DIGITS:
             if number is not None:
                 return None  # two numbers in a row: "一五", "5 5"

@@ -69,7 +69,7 @@ def _row_rule(row: dict[str, str], line: int) -> AmountRule:
     rule = AmountRule(
         rule_id=row["rule_id"].strip(),
         kind=kind,
-        token=clean_text(row["token"]) if kind != "undisclosed_exact" else row["token"].strip(),
+        token=clean_text(row["token"]),
         low=to_decimal(row["low"]),
         high=None if high_text == "step" else to_decimal(high_text),
         high_step=high_text == "step",
@@ -124,7 +124,9 @@ class AmountRules:
 
     def currency_tokens(self) -> list[tuple[str, str, str]]:
         """(token, currency, rule id), longest token first (美元 before 元, hk$ before $)."""
-        return sorted(((t, c, r) for t, (c, r) in self.currencies.items()), key=lambda x: -len(x[0]))
+        return sorted(
+            ((t, c, r) for t, (c, r) in self.currencies.items()), key=lambda x: -len(x[0])
+        )
 
     @classmethod
     def load(cls, path: Path | None = None, currencies_path: Path | None = None) -> AmountRules:
