@@ -1,4 +1,5 @@
-"""What the benchmarks share: servers started as subprocesses, wrk runs, timing helpers.
+"""What the benchmarks share: servers started as subprocesses (``chanrong serve`` and the bare
+FastAPI floor), their PostgreSQL databases, wrk runs, timing helpers.
 
 Everything listens on loopback only. Servers run in their own process group and are stopped
 (SIGTERM, then SIGKILL) by ``Server.stop`` even when the benchmark fails half-way.
@@ -21,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import create_engine, make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
@@ -135,6 +138,71 @@ def start_server(
     except BaseException:
         server.stop()
         raise
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without any ``CHANRONG_*`` setting (servers get only ours)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CHANRONG_")}
+
+
+def chanrong_env(workdir: Path, url: str) -> dict[str, str]:
+    """The environment of a benchmark's ``chanrong serve``: its data directory (so its signing
+    key), its database, loopback, one worker."""
+    env = clean_env()
+    env.update(
+        CHANRONG_DATA_DIR=str(workdir),
+        CHANRONG_DATABASE_URL=url,
+        CHANRONG_HOST=LOOPBACK,
+        CHANRONG_WORKERS="1",
+    )
+    return env
+
+
+def start_chanrong(workdir: Path, url: str, name: str) -> Server:
+    """``chanrong serve`` (as ``make serve`` runs it) on the database at ``url``, with
+    ``workdir`` as its data directory; ready when ``/healthz`` answers."""
+    port = free_port()
+    argv = [venv_tool("chanrong"), "serve", "--host", LOOPBACK, "--port", str(port)]
+    return start_server(
+        name, argv, port=port, ready_path="/healthz", env=chanrong_env(workdir, url), cwd=workdir
+    )
+
+
+def start_bare(workdir: Path) -> Server:
+    """The HTTP floor: ``bench/bare_app.py``, bare FastAPI routes served with the same uvicorn
+    options as ``chanrong serve``."""
+    port = free_port()
+    argv = [sys.executable, str(BENCH / "bare_app.py"), "--host", LOOPBACK, "--port", str(port)]
+    return start_server("bare", argv, port=port, ready_path="/bare", env=clean_env(), cwd=workdir)
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+def create_pg_database(admin_url: str, name: str) -> str:
+    """Create database ``name`` (dropping a leftover of that name) on the admin connection's
+    server; returns its URL."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(admin_url: str, name: str) -> None:
+    """Drop database ``name`` (the servers using it are stopped by then)."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+# --- HTTP -----------------------------------------------------------------------------------
 
 
 def http_get(

@@ -37,22 +37,21 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, insert, make_url, select
+from sqlalchemy import insert, select
 
 from _common import (
-    BENCH,
-    LOOPBACK,
     Server,
     WrkResult,
-    free_port,
+    create_pg_database,
+    drop_pg_database,
     http_get,
     load_average,
     median,
     raise_on_sigterm,
     rate,
     run_wrk,
-    start_server,
-    venv_tool,
+    start_bare,
+    start_chanrong,
     write_wrk_script,
 )
 from chanrong import clock
@@ -184,29 +183,6 @@ def seed(database: db_module.Database, count: int) -> Seed:
     return out
 
 
-def create_postgres(admin_url: str) -> str:
-    """A fresh database of this run, created through ``admin_url``; returns its URL."""
-    name = f"chanrong_bench_identifiers_{os.getpid()}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    finally:
-        engine.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres(admin_url: str, url: str) -> None:
-    """Drop the run's database (its servers are stopped by then)."""
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-    finally:
-        engine.dispose()
-
-
 def prepare(url: str, count: int) -> Seed:
     """Migrate the database at ``url`` and seed it."""
     database = db_module.Database(url)
@@ -271,34 +247,6 @@ def measure_inproc(url: str, data: Seed, profile: Profile) -> dict[str, float]:
 
 
 # --- HTTP -----------------------------------------------------------------------------------
-
-
-def _env(workdir: Path, url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHANRONG_")}
-    env.update(
-        CHANRONG_DATA_DIR=str(workdir),
-        CHANRONG_DATABASE_URL=url,
-        CHANRONG_HOST=LOOPBACK,
-        CHANRONG_WORKERS="1",
-    )
-    return env
-
-
-def start_chanrong(workdir: Path, url: str, name: str) -> Server:
-    """``chanrong serve`` (as ``make serve`` runs it) on the benchmark's database."""
-    port = free_port()
-    argv = [venv_tool("chanrong"), "serve", "--host", LOOPBACK, "--port", str(port)]
-    return start_server(
-        name, argv, port=port, ready_path="/healthz", env=_env(workdir, url), cwd=workdir
-    )
-
-
-def start_bare(workdir: Path) -> Server:
-    """The bare FastAPI app of ``bench/bare_app.py``, served with the same uvicorn options."""
-    port = free_port()
-    argv = [sys.executable, str(BENCH / "bare_app.py"), "--host", LOOPBACK, "--port", str(port)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHANRONG_")}
-    return start_server("bare", argv, port=port, ready_path="/bare", env=env, cwd=workdir)
 
 
 def check_answers(server: Server, url: str, data: Seed, revoke: bool) -> dict[str, Any]:
@@ -559,11 +507,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     targets: dict[str, bool] = {}
     correctness: list[bool] = []
+    pg_name = f"chanrong_bench_identifiers_{os.getpid()}"
     pg_url = ""
     try:
         databases = [("", sqlite_url)]
         if args.postgres:
-            pg_url = create_postgres(args.postgres)
+            pg_url = create_pg_database(args.postgres, pg_name)
             databases.append(("pg_", pg_url))
         seeds: dict[str, Seed] = {}
         for key, url in databases:
@@ -602,11 +551,9 @@ def main(argv: list[str] | None = None) -> int:
         report(figures)
     finally:
         if pg_url and not args.keep:
-            drop_postgres(args.postgres, pg_url)
+            drop_pg_database(args.postgres, pg_name)
         if args.keep:
-            console.print(
-                f"kept {workdir}" + (f" and {make_url(pg_url).database}" if pg_url else "")
-            )
+            console.print(f"kept {workdir}" + (f" and {pg_name}" if pg_url else ""))
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False, separators=(",", ":")), flush=True)

@@ -57,20 +57,19 @@ from typing import Any
 import pymerkle
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, create_engine, event, make_url, select, text
+from sqlalchemy import Engine, event, select, text
 
 from _common import (
-    BENCH,
-    LOOPBACK,
     Server,
     WrkResult,
-    free_port,
+    create_pg_database,
+    drop_pg_database,
     http_get,
     load_average,
     raise_on_sigterm,
     run_wrk,
-    start_server,
-    venv_tool,
+    start_bare,
+    start_chanrong,
     write_wrk_script,
     write_wrk_script_expr,
 )
@@ -232,27 +231,6 @@ def clocks() -> Iterator[dict[str, float]]:
 
 
 # --- databases ------------------------------------------------------------------------------
-
-
-def create_pg_database(admin_url: str, name: str) -> str:
-    """Create database ``name`` on the admin connection's server; returns its URL."""
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_pg_database(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def sqlite_full_engine(url: str) -> Engine:
@@ -533,26 +511,6 @@ def measure_verify(run: ProofRun, count: int) -> dict[str, Any]:
 # --- HTTP -----------------------------------------------------------------------------------
 
 
-def server_env(workdir: Path, url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHANRONG_")}
-    env.update(
-        CHANRONG_DATA_DIR=str(workdir),
-        CHANRONG_DATABASE_URL=url,
-        CHANRONG_HOST=LOOPBACK,
-        CHANRONG_WORKERS="1",
-    )
-    return env
-
-
-def start_chanrong(workdir: Path, url: str, name: str) -> Server:
-    """``chanrong serve`` on the benchmark's database, with the benchmark's signing key."""
-    port = free_port()
-    argv = [venv_tool("chanrong"), "serve", "--host", LOOPBACK, "--port", str(port)]
-    return start_server(
-        name, argv, port=port, ready_path="/healthz", env=server_env(workdir, url), cwd=workdir
-    )
-
-
 def check_http(server: Server, token: str, size: int, rng: random.Random) -> list[str]:
     """The served head verifies with the log's key; served entries and proofs verify against it."""
     problems: list[str] = []
@@ -606,14 +564,6 @@ def wrk_figures(prefix: str, result: WrkResult, cpu_ms: float) -> dict[str, Any]
         f"{prefix}failures": result.failures,
         f"{prefix}cpu_ms_per_request": round(cpu_ms, 3),
     }
-
-
-def start_bare(workdir: Path) -> Server:
-    """The HTTP floor: ``bench/bare_app.py``, a bare FastAPI ``def`` route served alike."""
-    port = free_port()
-    argv = [sys.executable, str(BENCH / "bare_app.py"), "--host", LOOPBACK, "--port", str(port)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHANRONG_")}
-    return start_server("bare", argv, port=port, ready_path="/bare", env=env, cwd=workdir)
 
 
 def wait_idle(server: Server, timeout: float = 10.0) -> None:

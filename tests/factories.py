@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from typing import Any
 
+from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from chanrong.identifiers import service as identifiers
@@ -15,6 +17,11 @@ from chanrong.principal import Principal
 
 _serial = itertools.count(1)
 SYSTEM = Principal.system()
+PASSWORD = "secret-pass"
+"""The password of every user ``create_user`` makes (unless given)."""
+DEVICE_HANDLE = "88.1001.12/SM-0001"
+DEVICE_PRICE_FEN = 1_250_000_00
+"""The protected purchase price of ``DEVICE_HANDLE`` (``create_device_owner``), in fen."""
 
 
 def make_uscc(n: int | None = None, *, division: str = "330200") -> str:
@@ -52,12 +59,12 @@ def principal_of(party: Party, *roles: str) -> Principal:
 
 
 def create_user(session: Session, party: Party | None = None, **overrides: Any) -> User:
-    """A user (admin by default) of ``party`` (a new enterprise by default); password 'secret-pass'."""
+    """A user (admin by default) of ``party`` (a new enterprise by default); password ``PASSWORD``."""
     party = party or create_party(session)
     fields: dict[str, Any] = {
         "username": f"user{next(_serial)}",
         "display_name": "测试用户",
-        "password": "secret-pass",
+        "password": PASSWORD,
         "roles": ["admin"],
     }
     fields.update(overrides)
@@ -105,3 +112,128 @@ def create_identifier(
     fields.update(overrides)
     owner = Principal(prefix.party_id, "enterprise", frozenset({"admin"}))
     return identifiers.register_identifier(session, actor=owner, **fields)
+
+
+def create_device_owner(
+    session: Session, *, fields: list[dict[str, Any]] | None = None, **overrides: Any
+) -> tuple[Party, Prefix]:
+    """宁波精工模具有限公司 (``overrides`` for ``create_party``) with its console admin ``owner``
+    (张经理) and prefix 88.1001.12, owning the device ``DEVICE_HANDLE``: by default a public model
+    and the protected purchase price ``DEVICE_PRICE_FEN`` (else ``fields``)."""
+    owner = create_party(session, name="宁波精工模具有限公司", **overrides)
+    create_user(session, owner, username="owner", display_name="张经理")
+    prefix = create_prefix(session, owner, prefix="88.1001.12")
+    create_identifier(session, prefix, handle=DEVICE_HANDLE, fields=fields or [
+        {"name": "model", "type": "string", "value": "JK-9000"},
+        {"name": "purchase_price", "type": "money_fen", "value": DEVICE_PRICE_FEN,
+         "protected": True},
+    ])  # fmt: skip
+    return owner, prefix
+
+
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    """An XLSX workbook of one sheet holding ``rows`` (``None`` is an empty cell), as a file's bytes."""
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def create_obs_organisation(session: Session, **overrides: Any) -> Any:
+    """An observatory organisation (by default an intelligent-equipment firm in Shanghai)."""
+    from chanrong.observatory.models import Organisation
+
+    n = next(_serial)
+    fields: dict[str, Any] = {
+        "name": f"观测样本{n}科技有限公司",
+        "province": "31",
+        "sector": "intelligent_equipment",
+        "former_names": [],
+        "aliases": [],
+    }
+    org = Organisation(**(fields | overrides))
+    session.add(org)
+    session.flush()
+    return org
+
+
+def create_obs_round(session: Session, organisation: Any, **overrides: Any) -> Any:
+    """A financing round of ``organisation``: by default an A round of exactly 1亿元 on
+    2024-03-05. ``investors`` (list of (Investor, lead)) links investors."""
+    from datetime import date, timedelta
+
+    from chanrong.observatory.models import Round, RoundInvestor
+
+    investors = overrides.pop("investors", [])
+    day = overrides.pop("on", date(2024, 3, 5))
+    low = overrides.pop("low_fen", 10_000_000_000)
+    fields: dict[str, Any] = {
+        "organisation_id": organisation.id,
+        "year": day.year,
+        "date_start": day,
+        "date_end": day + timedelta(days=1),
+        "date_precision": "day",
+        "round_label": "A轮",
+        "stage": "a",
+        "amount_kind": "exact" if low is not None else "undisclosed",
+        "amount_low_fen": low,
+        "amount_high_fen": None if low is None else low + 1,
+        "amount_text": "",
+        "sources": ["factory"],
+    }
+    r = Round(**(fields | overrides))
+    session.add(r)
+    session.flush()
+    for investor, lead in investors:
+        session.add(RoundInvestor(round_id=r.id, investor_id=investor.id, lead=lead))
+    session.flush()
+    return r
+
+
+def create_obs_investor(session: Session, **overrides: Any) -> Any:
+    """An investor (by default a financial VC)."""
+    from chanrong.observatory.models import Investor
+
+    investor = Investor(
+        **({"name": f"投资机构{next(_serial)}", "kind": "financial_vc"} | overrides)
+    )
+    session.add(investor)
+    session.flush()
+    return investor
+
+
+def create_obs_listing(session: Session, organisation: Any, **overrides: Any) -> Any:
+    """A listing of ``organisation`` (by default STAR market, 2024-06-28, 10亿元 raised)."""
+    from datetime import date
+
+    from chanrong.observatory.models import Listing
+
+    fields: dict[str, Any] = {
+        "organisation_id": organisation.id,
+        "exchange": "SSE",
+        "board": "star",
+        "listed_on": date(2024, 6, 28),
+        "ipo_proceeds_fen": 100_000_000_000,
+    }
+    listing = Listing(**(fields | overrides))
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def create_obs_financials(session: Session, organisation: Any, **overrides: Any) -> Any:
+    """A listed company's yearly results (by default 2024: revenue 10亿元, profit 1亿元)."""
+    from chanrong.observatory.models import Financials
+
+    fields: dict[str, Any] = {
+        "organisation_id": organisation.id,
+        "year": 2024,
+        "revenue_fen": 100_000_000_000,
+        "net_profit_fen": 10_000_000_000,
+    }
+    row = Financials(**(fields | overrides))
+    session.add(row)
+    session.flush()
+    return row

@@ -15,6 +15,19 @@ from chanrong.parties.models import Party
 from tests.factories import create_party
 
 
+def test_among_restricts_only_when_given(session) -> None:
+    first, second = create_party(session), create_party(session)
+    query = select(Party.id).where(Party.id.in_([first.id, second.id])).order_by(Party.id)
+    assert session.scalars(db_module.among(query, Party.id, None)).all() == [first.id, second.id]
+    assert session.scalars(db_module.among(query, Party.id, {second.id})).all() == [second.id]
+    assert session.scalars(db_module.among(query, Party.id, [])).all() == []
+
+
+def test_largest_first_breaks_ties_by_key() -> None:
+    counted = db_module.largest_first([("b", 2), ("c", 5), ("a", 2)])
+    assert list(counted.items()) == [("c", 5), ("a", 2), ("b", 2)]
+
+
 def test_migrations_match_models(engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)

@@ -19,6 +19,7 @@ from chanrong.identifiers import api as identifiers_api
 from chanrong.identifiers import pages as identifiers_pages
 from chanrong.ledger import api as ledger_api
 from chanrong.ledger import pages as ledger_pages
+from chanrong.observatory import api as observatory_api
 from chanrong.parties import api as parties_api
 from chanrong.parties import pages as parties_pages
 from chanrong.settings import Settings, get_settings
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         identifiers_api.router,
         ledger_api.router,
         consent_api.router,
+        observatory_api.router,
         web_pages.router,
         parties_pages.router,
         identifiers_pages.router,

@@ -11,6 +11,7 @@ from chanrong.demo import cli as demo_cli
 from chanrong.errors import ChanrongError
 from chanrong.identifiers import cli as identifiers_cli
 from chanrong.ledger import cli as ledger_cli
+from chanrong.observatory import cli as observatory_cli
 from chanrong.parties import cli as parties_cli
 from chanrong.settings import get_settings
 from chanrong.shell import console, open_database
@@ -27,6 +28,7 @@ app.add_typer(identifiers_cli.app, name="ids")
 app.command("demo")(demo_cli.demo)
 app.add_typer(ledger_cli.app, name="ledger")
 app.add_typer(consent_cli.app, name="consent")
+app.add_typer(observatory_cli.app, name="observatory")
 
 
 @app.command()

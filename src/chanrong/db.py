@@ -7,19 +7,22 @@ One request, command or task is one transaction, opened and committed at the edg
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Connection, CursorResult
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.pool import NullPool, QueuePool
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
+
+_K = TypeVar("_K")
+_Q = TypeVar("_Q", bound=Select[Any])
 
 UNBOUNDED = 1_000  # "no limit" for a pool that never makes a caller wait
 
@@ -190,3 +193,16 @@ def current_revision(database: Database) -> str | None:
 
     with database.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def among(query: _Q, column: InstrumentedAttribute[Any], values: Collection[Any] | None) -> _Q:
+    """``query`` restricted to rows whose ``column`` is one of ``values``; all rows when ``None``.
+
+    The optional ``party_ids`` filter of the counting services (an empty collection matches none).
+    """
+    return query if values is None else query.where(column.in_(list(values)))
+
+
+def largest_first(counts: Iterable[tuple[_K, int]]) -> dict[_K, int]:
+    """``(key, count)`` pairs as a dict, largest count first, ties by key (same on every database)."""
+    return dict(sorted(counts, key=lambda item: (-item[1], item[0])))

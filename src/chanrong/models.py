@@ -4,8 +4,16 @@ from chanrong.consent import models as consent_models
 from chanrong.db import Base
 from chanrong.identifiers import models as identifiers_models
 from chanrong.ledger import models as ledger_models
+from chanrong.observatory import models as observatory_models
 from chanrong.parties import models as parties_models
 
 metadata = Base.metadata
 
-__all__ = ["consent_models", "identifiers_models", "ledger_models", "metadata", "parties_models"]
+__all__ = [
+    "consent_models",
+    "identifiers_models",
+    "ledger_models",
+    "metadata",
+    "observatory_models",
+    "parties_models",
+]

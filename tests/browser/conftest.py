@@ -33,9 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORD = "secret-pass"
-HANDLE = "88.1001.12/SM-0001"
-PRICE_FEN = 1_250_000_00
+HANDLE = factories.DEVICE_HANDLE
+PRICE_FEN = factories.DEVICE_PRICE_FEN
 
 
 @dataclass(frozen=True)
@@ -70,20 +69,11 @@ def seed(database: db_module.Database) -> Seeded:
             industry="I65",
         )
         factories.create_user(s, operator, username="ops", display_name="王运营")
-        owner = factories.create_party(s, name="宁波精工模具有限公司", size="medium")
-        factories.create_user(s, owner, username="owner", display_name="张经理")
-        prefix = factories.create_prefix(s, owner, prefix="88.1001.12")
-        factories.create_identifier(
-            s,
-            prefix,
-            handle=HANDLE,
-            fields=[
-                {"name": "model", "type": "string", "value": "JK-9000 精密注塑机"},
-                {"name": "in_service", "type": "boolean", "value": True},
-                {"name": "purchase_price", "type": "money_fen", "value": PRICE_FEN,
-                 "protected": True},
-            ],
-        )  # fmt: skip
+        owner, prefix = factories.create_device_owner(s, size="medium", fields=[
+            {"name": "model", "type": "string", "value": "JK-9000 精密注塑机"},
+            {"name": "in_service", "type": "boolean", "value": True},
+            {"name": "purchase_price", "type": "money_fen", "value": PRICE_FEN, "protected": True},
+        ])  # fmt: skip
         factories.create_identifier(s, prefix, handle="88.1001.12/SM-0002")
         factories.create_identifier(
             s,

@@ -9,10 +9,9 @@ import pytest
 
 from chanrong.money import format_cny
 from tests.browser.conftest import LiveServer
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "secret-pass"
 
 
 def log_in(page: Any, username: str, password: str = PASSWORD) -> None:

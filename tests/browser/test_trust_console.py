@@ -15,10 +15,10 @@ import pytest
 
 from chanrong.money import format_cny
 from tests.browser.conftest import LiveServer
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "secret-pass"
 SHOTS = os.environ.get("CHANRONG_SHOTS_DIR", "")
 
 

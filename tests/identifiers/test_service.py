@@ -225,3 +225,23 @@ def test_listing_is_for_the_owner_only(session, owner):
     assert caught.value.status == 403
     assert service.count_identifiers(session, party_id=owner.id) == {"device": 3, "invoice": 1}
     assert service.count_identifiers(session) == {"device": 4, "invoice": 1}
+
+
+def test_counts_among_some_parties(session, owner):
+    prefix = service.list_prefixes(session, actor=SYSTEM, party_id=owner.id)[0]
+    create_prefix(session, owner, prefix="88.1001.13")
+    create_identifier(session, prefix, object_type="invoice", fields=[])
+    for _ in range(2):
+        create_identifier(session, prefix)
+    other = create_identifier(session)  # with a prefix of its own, of another party
+    stranger = create_identifier(session)
+    ids = [owner.id, other.owner_party_id]
+    by_type = service.count_identifiers(session, party_ids=ids)
+    assert list(by_type.items()) == [("device", 3), ("invoice", 1)]
+    assert service.count_identifiers(session, party_id=owner.id, party_ids=ids) == {
+        "device": 2, "invoice": 1,
+    }  # fmt: skip
+    assert service.count_identifiers(session, party_ids=[]) == {}
+    assert service.count_prefixes(session, party_ids=ids) == 3
+    assert service.count_prefixes(session, party_ids=[stranger.owner_party_id]) == 1
+    assert service.count_prefixes(session, party_ids=[]) == 0

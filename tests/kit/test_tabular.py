@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from chanrong.errors import Invalid
 from chanrong.kit import tabular
+from tests.factories import xlsx_bytes
 
 HEADER = ["名称", "城市", "金额"]
 ROWS = [["宁波精工模具有限公司", "宁波市", "1200"], ["杭州趣链科技有限公司", "杭州市", "35"]]
@@ -72,17 +73,10 @@ def test_unsupported_extension_is_refused(filename):
     assert caught.value.errors[0].field == "file"
 
 
-def _xlsx(rows: list[list[object]]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def test_xlsx_rows_with_numbers_and_blank_rows():
-    data = _xlsx([["名称", "数量", "比例"], ["甲", 12, 0.5], [None, None, None], ["乙", 3.0, None]])
+    data = xlsx_bytes(
+        [["名称", "数量", "比例"], ["甲", 12, 0.5], [None, None, None], ["乙", 3.0, None]]
+    )
     assert read(data, "t.XLSX") == [
         (2, {"名称": "甲", "数量": "12", "比例": "0.5"}),
         (4, {"名称": "乙", "数量": "3", "比例": ""}),
@@ -90,7 +84,7 @@ def test_xlsx_rows_with_numbers_and_blank_rows():
 
 
 def test_xlsx_cell_under_no_header_is_kept_aside():
-    data = _xlsx([["名称", "城市"], ["甲", "宁波", "多余"], ["乙", "杭州"]])
+    data = xlsx_bytes([["名称", "城市"], ["甲", "宁波", "多余"], ["乙", "杭州"]])
     rows = read(data, "t.xlsx")
     assert rows[0][1]["__extra__"] == "多余"
     assert "__extra__" not in rows[1][1]

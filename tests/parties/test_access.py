@@ -33,6 +33,28 @@ def test_verify_password_refuses_a_malformed_hash():
     assert not core.verify_password("x", "bcrypt$1$2$3$c2FsdA$ZGlnZXN0")
 
 
+def test_username_taken(session):
+    assert not access.username_taken(session, "han.meimei")
+    create_user(session, username="han.meimei")
+    assert access.username_taken(session, "han.meimei")
+    assert not access.username_taken(session, "Han.Meimei2")
+
+
+def test_count_users_and_api_keys_of_some_parties(session):
+    first, second, third = (create_party(session) for _ in range(3))
+    for party in (first, first, second, third):
+        create_user(session, party)
+    key, _token = create_api_key(session, first)
+    create_api_key(session, second)
+    create_api_key(session, third)
+    access.revoke_api_key(session, actor=SYSTEM, key_id=key.id)
+    ids = [first.id, second.id]
+    assert access.count_users(session, party_ids=ids) == 3
+    assert access.count_api_keys(session, party_ids=ids) == 2  # the revoked key counts
+    assert access.count_users(session, party_ids=[]) == 0
+    assert access.count_users(session) >= 4
+
+
 def test_duplicate_username_is_a_409(session):
     create_user(session, username="han.meimei")
     with pytest.raises(DuplicateUsername) as caught:

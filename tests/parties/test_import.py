@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -16,7 +15,7 @@ from chanrong.kit import tabular
 from chanrong.parties import service
 from chanrong.parties.models import Party
 from chanrong.settings import get_settings
-from tests.factories import SYSTEM, create_party, principal_of
+from tests.factories import SYSTEM, create_party, principal_of, xlsx_bytes
 
 ZH_HEADER = "名称,统一社会信用代码,省份,城市,行业,规模,角色"
 ZH_GOOD = [
@@ -116,17 +115,8 @@ def test_gb18030_csv(session):
     assert "深圳市腾讯计算机系统有限公司" in names
 
 
-def _xlsx_bytes(rows: list[list[object]]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def test_xlsx(session):
-    data = _xlsx_bytes(
+    data = xlsx_bytes(
         [
             ZH_HEADER.split(","),
             ZH_GOOD[0].split(","),

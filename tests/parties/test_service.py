@@ -262,6 +262,39 @@ def test_counts_by_kind_and_province(session, registry):
     assert service.count_parties_by_province(session) == {"33": 3, "44": 1}
 
 
+def test_counts_among_some_parties(session, registry):
+    ids = [registry[key].id for key in ("huawei", "bank", "insurer")]
+    by_kind = service.count_parties_by_kind(session, party_ids=ids)
+    assert list(by_kind.items()) == [("institution", 2), ("enterprise", 1)]
+    assert service.count_parties_by_province(session, party_ids=ids) == {"33": 2, "44": 1}
+    assert service.count_parties_by_province(session, kind="institution", party_ids=ids) == {
+        "33": 2
+    }
+    by_industry = service.count_parties_by_industry(session, party_ids=ids)
+    assert list(by_industry.items()) == [("J66", 2), ("C39", 1)]
+    assert service.count_parties_by_industry(session, kind="enterprise", party_ids=ids) == {
+        "C39": 1
+    }
+    assert service.count_parties_by_kind(session, party_ids=[]) == {}
+
+
+def test_count_parties_by_role_counts_each_role_of_a_party(session, registry):
+    assert service.count_parties_by_role(session) == {
+        "sme": 1, "supplier": 1, "bank": 1, "core_enterprise": 1, "insurer": 1,
+    }  # fmt: skip
+    ids = [registry[key].id for key in ("ningbo", "bank")]
+    by_role = service.count_parties_by_role(session, party_ids=ids)
+    assert list(by_role.items()) == [("bank", 1), ("sme", 1), ("supplier", 1)]
+
+
+def test_party_ids_by_uscc(session, registry):
+    huawei, ningbo = registry["huawei"], registry["ningbo"]
+    unknown = "91330100799655058B"
+    found = service.party_ids_by_uscc(session, [huawei.uscc, ningbo.uscc, unknown, huawei.uscc])
+    assert found == {huawei.uscc: huawei.id, ningbo.uscc: ningbo.id}
+    assert service.party_ids_by_uscc(session, []) == {}
+
+
 def test_system_principal_acts_for_everyone():
     assert SYSTEM.is_system and SYSTEM.is_platform_admin and SYSTEM.acts_for(12345)
     viewer = Principal(7, "enterprise", frozenset({"viewer"}))

@@ -17,12 +17,11 @@ from chanrong.identifiers.core import FIELD_TYPES
 from chanrong.money import format_cny
 from chanrong.web.i18n import LABELS, translate
 from tests import factories
+from tests.factories import PASSWORD
+from tests.web.conftest import HTML, HTMX, log_in, text_of
 
-PASSWORD = "secret-pass"
-HANDLE = "88.1001.12/SM-0001"
-PRICE_FEN = 1_250_000_00
-HTML = {"accept": "text/html,application/xhtml+xml"}
-HTMX = {"hx-request": "true", "hx-current-url": "http://testserver/identifiers"}
+HANDLE = factories.DEVICE_HANDLE
+PRICE_FEN = factories.DEVICE_PRICE_FEN
 
 
 @dataclass(frozen=True)
@@ -41,20 +40,8 @@ def world(db: Database) -> World:
             s, kind="operator", name="产融平台运营中心", province="11", city="北京市"
         )
         factories.create_user(s, operator, username="ops", display_name="王运营")
-        owner = factories.create_party(s, name="宁波精工模具有限公司")
-        factories.create_user(s, owner, username="owner", display_name="张经理")
+        owner, _prefix = factories.create_device_owner(s)
         factories.create_api_key(s, owner)
-        prefix = factories.create_prefix(s, owner, prefix="88.1001.12")
-        factories.create_identifier(
-            s,
-            prefix,
-            handle=HANDLE,
-            fields=[
-                {"name": "model", "type": "string", "value": "JK-9000"},
-                {"name": "purchase_price", "type": "money_fen", "value": PRICE_FEN,
-                 "protected": True},
-            ],
-        )  # fmt: skip
         other = factories.create_party(
             s, name="苏州华纺织造有限公司", province="32", city="苏州市", industry="C17"
         )
@@ -62,22 +49,6 @@ def world(db: Database) -> World:
         bank = factories.create_party(s, kind="institution", name="宁波通商银行")
         factories.create_user(s, bank, username="banker", display_name="陈经理")
         return World(operator.id, owner.id, other.id, bank.id)
-
-
-def log_in(client: TestClient, username: str, *, lang: str | None = None) -> None:
-    """Log ``username`` in on ``client`` (cookies kept), optionally switching the language."""
-    client.cookies.clear()
-    answer = client.post(
-        "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
-    assert answer.status_code == 303, answer.text
-    if lang:
-        assert client.get(f"/lang/{lang}", follow_redirects=False).status_code == 303
-
-
-def text_of(html: str) -> str:
-    """The visible text of a page, roughly: tags dropped, entities decoded, spaces collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def chart_series(html: str, element_id: str) -> list[dict[str, object]]:

@@ -29,13 +29,11 @@ from chanrong.money import format_cny, format_cny_en
 from chanrong.parties.models import Party
 from chanrong.web.i18n import LABELS, translate
 from tests import factories
+from tests.web.conftest import HTML, HTMX, log_in, text_of
 
-PASSWORD = "secret-pass"
-HANDLE = "88.1001.12/SM-0001"
-PRICE_FEN = 1_250_000_00
+HANDLE = factories.DEVICE_HANDLE
+PRICE_FEN = factories.DEVICE_PRICE_FEN
 PRICE_EN = format_cny_en(PRICE_FEN)
-HTML = {"accept": "text/html,application/xhtml+xml"}
-HTMX = {"hx-request": "true", "hx-current-url": "http://testserver/identifiers"}
 
 
 @dataclass(frozen=True)
@@ -50,43 +48,15 @@ def world(db: Database) -> World:
     """An enterprise owning an identifier with a protected price (an admin and a read-only user),
     a bank, and an unrelated enterprise, each with a console user."""
     with db.transaction() as s:
-        owner = factories.create_party(s, name="宁波精工模具有限公司")
-        factories.create_user(s, owner, username="owner", display_name="张经理")
+        owner, _prefix = factories.create_device_owner(s)
         factories.create_user(
             s, owner, username="owner-viewer", display_name="赵查看", roles=["viewer"]
         )
-        prefix = factories.create_prefix(s, owner, prefix="88.1001.12")
-        factories.create_identifier(
-            s,
-            prefix,
-            handle=HANDLE,
-            fields=[
-                {"name": "model", "type": "string", "value": "JK-9000"},
-                {"name": "purchase_price", "type": "money_fen", "value": PRICE_FEN,
-                 "protected": True},
-            ],
-        )  # fmt: skip
         bank = factories.create_party(s, kind="institution", name="宁波通商银行")
         factories.create_user(s, bank, username="banker", display_name="陈经理")
         other = factories.create_party(s, name="苏州华纺织造有限公司", province="32")
         factories.create_user(s, other, username="other", display_name="李采购")
         return World(owner.id, bank.id, other.id)
-
-
-def log_in(client: TestClient, username: str, *, lang: str | None = None) -> None:
-    """Log ``username`` in on ``client`` (cookies kept), optionally switching the language."""
-    client.cookies.clear()
-    answer = client.post(
-        "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
-    assert answer.status_code == 303, answer.text
-    if lang:
-        assert client.get(f"/lang/{lang}", follow_redirects=False).status_code == 303
-
-
-def text_of(html: str) -> str:
-    """The visible text of a page, roughly: tags dropped, entities decoded, spaces collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def part(html: str, element_id: str) -> str:

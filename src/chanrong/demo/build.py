@@ -9,21 +9,16 @@ only (``draft_or_raise``/``create_party``, ``register_prefix``/``register_identi
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from chanrong.demo.plan import DEFAULT_SEED, ParkPlan, plan_park
 from chanrong.demo.roster import park_parties
 from chanrong.identifiers import service as identifiers
-from chanrong.identifiers.models import Identifier, Prefix
 from chanrong.parties import access
 from chanrong.parties import service as parties
-from chanrong.parties.models import ApiKey, Party, PartyRole, User
 from chanrong.principal import Principal
 
 DEMO_PASSWORD = "chanrong-demo"
@@ -180,9 +175,9 @@ def write_api_keys(
 def park_status(session: Session, seed: int = DEFAULT_SEED) -> str:
     """``absent``, ``present`` (the park of ``seed`` is there) or ``other`` (another seed's)."""
     plan_operator = park_parties(seed)[0]
-    if session.scalar(select(Party.id).where(Party.uscc == plan_operator.uscc)) is not None:
+    if parties.party_ids_by_uscc(session, [plan_operator.uscc]):
         return "present"
-    if session.scalar(select(User.id).where(User.username == plan_operator.username)) is not None:
+    if access.username_taken(session, plan_operator.username):
         return "other"
     return "absent"
 
@@ -191,18 +186,12 @@ def summarise(
     session: Session, plan: ParkPlan, *, issued_keys: list[IssuedKey] | None = None
 ) -> ParkSummary:
     """Count the park's parties, identifiers, users and keys in the database."""
-    codes = [p.uscc for p in plan.parties]
-    rows = session.execute(
-        select(Party.id, Party.uscc, Party.kind, Party.province, Party.industry_section,
-               Party.industry_division)
-        .where(Party.uscc.in_(codes))
-    ).all()  # fmt: skip
-    ids = [r.id for r in rows]
-    by_uscc = {r.uscc: r for r in rows}
+    party_ids = parties.party_ids_by_uscc(session, (p.uscc for p in plan.parties))
+    ids = list(party_ids.values())
     logins = [
         DemoLogin(p.username, p.code, p.name, p.kind, p.roles)
         for p in plan.parties
-        if p.uscc in by_uscc
+        if p.uscc in party_ids
     ]
     samples = {}
     for spec in plan.devices:
@@ -214,42 +203,15 @@ def summarise(
         )
     return ParkSummary(
         seed=plan.seed,
-        parties_by_kind=dict(Counter(r.kind for r in rows)),
-        parties_by_role=_count_by(session, PartyRole.role, PartyRole.party_id, ids),
-        provinces=dict(Counter(r.province for r in rows).most_common()),
-        industries=dict(
-            Counter(f"{r.industry_section}{r.industry_division or ''}" for r in rows).most_common()
-        ),
-        identifiers_by_type=_count_by(
-            session, Identifier.object_type, Identifier.owner_party_id, ids
-        ),
-        prefixes=_count(session, Prefix.id, Prefix.party_id, ids),
-        users=_count(session, User.id, User.party_id, ids),
-        api_keys=_count(session, ApiKey.id, ApiKey.party_id, ids),
+        parties_by_kind=parties.count_parties_by_kind(session, party_ids=ids),
+        parties_by_role=parties.count_parties_by_role(session, party_ids=ids),
+        provinces=parties.count_parties_by_province(session, party_ids=ids),
+        industries=parties.count_parties_by_industry(session, party_ids=ids),
+        identifiers_by_type=identifiers.count_identifiers(session, party_ids=ids),
+        prefixes=identifiers.count_prefixes(session, party_ids=ids),
+        users=access.count_users(session, party_ids=ids),
+        api_keys=access.count_api_keys(session, party_ids=ids),
         logins=logins,
         sample_handles=samples,
         issued_keys=list(issued_keys or []),
     )
-
-
-def _count_by(
-    session: Session,
-    column: InstrumentedAttribute[Any],
-    owner: InstrumentedAttribute[Any],
-    ids: list[int],
-) -> dict[Any, int]:
-    """How many rows of each ``column`` value the parties ``ids`` own, most first."""
-    rows = session.execute(
-        select(column, func.count()).where(owner.in_(ids)).group_by(column)
-    ).all()
-    return dict(sorted(rows, key=lambda item: (-item[1], item[0])))
-
-
-def _count(
-    session: Session,
-    id_column: InstrumentedAttribute[Any],
-    owner: InstrumentedAttribute[Any],
-    ids: list[int],
-) -> int:
-    """How many rows the parties ``ids`` own."""
-    return session.scalar(select(func.count(id_column)).where(owner.in_(ids))) or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -224,13 +225,24 @@ def list_identifiers(
     return list(rows), total
 
 
-def count_identifiers(session: Session, *, party_id: int | None = None) -> dict[str, int]:
-    """How many identifiers of each object type are registered (of one party, if given)."""
-    query = select(Identifier.object_type, func.count()).group_by(Identifier.object_type)
+def count_identifiers(
+    session: Session, *, party_id: int | None = None, party_ids: Collection[int] | None = None
+) -> dict[str, int]:
+    """How many identifiers of each object type are registered (owned by one party, or by the
+    parties ``party_ids``, if given), largest first."""
+    query = db.among(
+        select(Identifier.object_type, func.count()), Identifier.owner_party_id, party_ids
+    )
     if party_id is not None:
         query = query.where(Identifier.owner_party_id == party_id)
-    rows = session.execute(query).all()
-    return {kind: count for kind, count in rows}
+    rows = session.execute(query.group_by(Identifier.object_type)).all()
+    return db.largest_first((kind, count) for kind, count in rows)
+
+
+def count_prefixes(session: Session, *, party_ids: Collection[int] | None = None) -> int:
+    """How many enterprise prefixes the parties ``party_ids`` own (every party's, if not given)."""
+    query = db.among(select(func.count(Prefix.id)), Prefix.party_id, party_ids)
+    return session.scalar(query) or 0
 
 
 def _device_count(session: Session, party_id: int) -> int:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from chanrong import clock, db
@@ -61,7 +62,7 @@ def create_user(
         username=username, display_name=display_name, password=password, language=language
     )
     get_party(session, actor=actor, party_id=party_id)
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
+    if username_taken(session, username):
         raise DuplicateUsername(f"Username {username!r} is taken.")
     user = User(
         party_id=party_id,
@@ -80,6 +81,25 @@ def create_user(
         payload={"party_id": party_id, "roles": user.roles},
     ))  # fmt: skip
     return user
+
+
+def username_taken(session: Session, username: str) -> bool:
+    """Whether a user (of any party, active or not) already has ``username``."""
+    return session.scalar(select(User.id).where(User.username == username)) is not None
+
+
+def count_users(session: Session, *, party_ids: Collection[int] | None = None) -> int:
+    """How many users (active or not) the parties ``party_ids`` have (every party's, if not
+    given)."""
+    query = db.among(select(func.count(User.id)), User.party_id, party_ids)
+    return session.scalar(query) or 0
+
+
+def count_api_keys(session: Session, *, party_ids: Collection[int] | None = None) -> int:
+    """How many API keys (revoked ones too) were issued to the parties ``party_ids`` (to every
+    party, if not given)."""
+    query = db.among(select(func.count(ApiKey.id)), ApiKey.party_id, party_ids)
+    return session.scalar(query) or 0
 
 
 def _check_user_fields(*, username: str, display_name: str, password: str, language: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, func, or_, select
@@ -60,7 +60,7 @@ def draft_or_raise(**fields: object) -> PartyDraft:
 def create_party(session: Session, *, actor: Principal, draft: PartyDraft) -> Party:
     """Register a party from a checked draft. Only platform admins register parties."""
     require_platform_admin(actor)
-    if session.scalar(select(Party.id).where(Party.uscc == draft.uscc)) is not None:
+    if party_ids_by_uscc(session, [draft.uscc]):
         raise DuplicateParty(
             f"A party with unified social credit code {draft.uscc} already exists.",
         )
@@ -128,6 +128,16 @@ def party_names(session: Session, party_ids: Iterable[int]) -> dict[int, str]:
     return {party_id: name for party_id, name in rows}
 
 
+def party_ids_by_uscc(session: Session, codes: Iterable[str]) -> dict[str, int]:
+    """Ids of the registered parties among unified social credit codes (normalised codes, as
+    stored), by code; codes of no party are absent."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Party.uscc, Party.id).where(Party.uscc.in_(wanted))).all()
+    return {code: party_id for code, party_id in rows}
+
+
 @dataclass(frozen=True)
 class PartyFilter:
     """Filters of a party listing; empty fields do not filter."""
@@ -164,38 +174,60 @@ def list_parties(
     return list(rows), total
 
 
-def count_parties_by_kind(session: Session) -> dict[str, int]:
-    """How many parties of each kind are registered."""
-    rows = session.execute(select(Party.kind, func.count()).group_by(Party.kind)).all()
-    return {kind: count for kind, count in rows}
+def count_parties_by_kind(
+    session: Session, *, party_ids: Collection[int] | None = None
+) -> dict[str, int]:
+    """How many parties (among ``party_ids``, if given) of each kind are registered, largest
+    first."""
+    query = db.among(select(Party.kind, func.count()), Party.id, party_ids)
+    rows = session.execute(query.group_by(Party.kind)).all()
+    return db.largest_first((kind, count) for kind, count in rows)
 
 
-def count_parties_by_province(session: Session, *, kind: str | None = None) -> dict[str, int]:
-    """How many parties (of ``kind``, if given) are registered in each province (by GB/T 2260
-    code), largest first."""
-    query = select(Party.province, func.count()).group_by(Party.province)
+def count_parties_by_role(
+    session: Session, *, party_ids: Collection[int] | None = None
+) -> dict[str, int]:
+    """How many parties (among ``party_ids``, if given) hold each role, largest first; a party
+    with several roles counts once under each."""
+    query = db.among(select(PartyRole.role, func.count()), PartyRole.party_id, party_ids)
+    rows = session.execute(query.group_by(PartyRole.role)).all()
+    return db.largest_first((role, count) for role, count in rows)
+
+
+def count_parties_by_province(
+    session: Session, *, kind: str | None = None, party_ids: Collection[int] | None = None
+) -> dict[str, int]:
+    """How many parties (of ``kind``, among ``party_ids``, if given) are registered in each
+    province (by GB/T 2260 code), largest first."""
+    query = db.among(select(Party.province, func.count()), Party.id, party_ids)
     if kind:
         query = query.where(Party.kind == kind)
-    rows = session.execute(query.order_by(func.count().desc(), Party.province)).all()
-    return {province: count for province, count in rows}
+    rows = session.execute(query.group_by(Party.province)).all()
+    return db.largest_first((province, count) for province, count in rows)
 
 
-def count_parties_by_industry(session: Session, *, kind: str | None = None) -> dict[str, int]:
-    """How many parties (of ``kind``, if given) are in each GB/T 4754 industry, largest first.
+def count_parties_by_industry(
+    session: Session, *, kind: str | None = None, party_ids: Collection[int] | None = None
+) -> dict[str, int]:
+    """How many parties (of ``kind``, among ``party_ids``, if given) are in each GB/T 4754
+    industry, largest first.
 
     Keys are the section letter and division (``C35``), or the section alone when no division
     was given; parties without an industry are not counted.
     """
-    query = (
-        select(Party.industry_section, Party.industry_division, func.count())
-        .where(Party.industry_section.is_not(None))
-        .group_by(Party.industry_section, Party.industry_division)
+    query = db.among(
+        select(Party.industry_section, Party.industry_division, func.count()).where(
+            Party.industry_section.is_not(None)
+        ),
+        Party.id,
+        party_ids,
     )
     if kind:
         query = query.where(Party.kind == kind)
-    rows = session.execute(query).all()
-    counts = {f"{section}{division or ''}": count for section, division, count in rows}
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    rows = session.execute(query.group_by(Party.industry_section, Party.industry_division)).all()
+    return db.largest_first(
+        (f"{section}{division or ''}", count) for section, division, count in rows
+    )
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import files
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request
@@ -24,9 +24,11 @@ from chanrong.parties import access, reference
 from chanrong.parties import service as parties
 from chanrong.parties.auth import SESSION_COOKIE, ConsoleUser
 from chanrong.parties.errors import BadCredentials
-from chanrong.parties.models import Party, User
 from chanrong.principal import Principal
 from chanrong.web.i18n import pick, translate
+
+if TYPE_CHECKING:
+    from chanrong.parties.models import Party, User
 
 LANG_COOKIE = "chanrong_lang"
 LANGUAGES = ("zh", "en")
