@@ -20,6 +20,7 @@ from chanrong.identifiers import pages as identifiers_pages
 from chanrong.ledger import api as ledger_api
 from chanrong.ledger import pages as ledger_pages
 from chanrong.observatory import api as observatory_api
+from chanrong.observatory import pages as observatory_pages
 from chanrong.parties import api as parties_api
 from chanrong.parties import pages as parties_pages
 from chanrong.settings import Settings, get_settings
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         identifiers_pages.router,
         consent_pages.router,
         ledger_pages.router,
+        observatory_pages.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,39 @@ def seed(database: db_module.Database) -> Seeded:
             s, kind="institution", name="宁波通商银行", license_code="B0000H233020001"
         )
         factories.create_user(s, bank, username="banker", display_name="陈客户经理")
+        seed_observatory(s)
         return Seeded(owner.id, owner.name, other.id, HANDLE, PRICE_FEN)
+
+
+def seed_observatory(s: Any) -> None:
+    """A few financing rounds, 2020-2024, in three provinces and sectors, with a state-owned
+    and a financial investor (the observatory's console)."""
+    state = factories.create_obs_investor(s, name="上海国投先导基金", kind="state_owned")
+    vc = factories.create_obs_investor(s, name="红杉中国", kind="financial_vc")
+    wan = 1_000_000  # fen
+    orgs = {
+        key: factories.create_obs_organisation(s, name=name, province=province, sector=sector)
+        for key, name, province, sector in (
+            ("sh", "上海智造装备有限公司", "31", "intelligent_equipment"),
+            ("gd", "深圳云联工业软件有限公司", "44", "platform"),
+            ("js", "苏州安盾网络安全有限公司", "32", "security"),
+        )
+    }
+    for org, day, stage, label, low, investors in (
+        ("sh", date(2024, 3, 5), "a", "A轮", 10_000 * wan, [(state, True), (vc, False)]),
+        ("gd", date(2024, 5, 1), "angel", "天使轮", None, [(vc, True)]),
+        ("js", date(2024, 9, 9), "b", "B轮", 5_000 * wan, [(vc, False)]),
+        ("gd", date(2024, 11, 2), "pre_a", "Pre-A轮", 3_000 * wan, [(state, True)]),
+        ("sh", date(2023, 4, 1), "seed", "种子轮", 2_000 * wan, [(vc, True)]),
+        ("gd", date(2023, 8, 1), "a", "A轮", 8_000 * wan, [(vc, True)]),
+        ("gd", date(2022, 6, 1), "a", "A轮", 3_000 * wan, [(state, True)]),
+        ("js", date(2021, 2, 1), "angel", "天使轮", 1_500 * wan, []),
+        ("js", date(2020, 2, 1), "seed", "种子轮", 1_000 * wan, []),
+    ):
+        factories.create_obs_round(
+            s, orgs[org], on=day, stage=stage, round_label=label, low_fen=low,
+            investors=investors,
+        )  # fmt: skip
 
 
 def _free_port() -> int:

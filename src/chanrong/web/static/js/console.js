@@ -1,4 +1,5 @@
-/* Console charts: every element with data-chart="bar|pie" and data-series='[{name, value, href?}]'
+/* Console charts: every element with data-chart="bar|pie|bar-line" and
+   data-series='[{name, value, href?}]'
    becomes an ECharts chart (vendored, no network). Once drawn (animation done) the element gets
    data-rendered="true". */
 (function () {
@@ -43,12 +44,40 @@
     };
   }
 
+  /* data-chart="bar-line": bars of `value` (left axis) and a line of `line` (right axis);
+     data-legend='["bars", "line"]' names the two series. */
+  function barLineOption(points, legend) {
+    return {
+      color: [PALETTE[0], PALETTE[2]],
+      tooltip: {trigger: 'axis'},
+      legend: {top: 0, data: legend},
+      grid: {left: 8, right: 8, top: 36, bottom: 8, containLabel: true},
+      xAxis: {type: 'category', data: points.map(function (p) { return p.name; })},
+      yAxis: [{type: 'value', minInterval: 1}, {type: 'value', splitLine: {show: false}}],
+      series: [
+        {name: legend[0], type: 'bar', barMaxWidth: 36, label: {show: true, position: 'top'},
+         itemStyle: {borderRadius: [3, 3, 0, 0]},
+         data: points.map(function (p) { return p.value; })},
+        {name: legend[1], type: 'line', yAxisIndex: 1, smooth: true, symbolSize: 8,
+         data: points.map(function (p) { return p.line; })}
+      ]
+    };
+  }
+
   function render(el) {
     if (el.dataset.chartReady || typeof window.echarts === 'undefined') { return; }
     el.dataset.chartReady = 'true';
     var points = JSON.parse(el.dataset.series || '[]');
     var chart = window.echarts.init(el, null, {renderer: 'canvas'});
-    var option = el.dataset.chart === 'pie' ? pieOption(points) : barOption(points);
+    var kind = el.dataset.chart;
+    var option = kind === 'pie' ? pieOption(points) : kind === 'bar-line'
+      ? barLineOption(points, JSON.parse(el.dataset.legend || '["", ""]')) : barOption(points);
+    var unit = el.dataset.unit;  // e.g. "%": shown after bar labels and axis values
+    if (unit && kind === 'bar') {
+      option.series[0].label.formatter = '{c}' + unit;
+      option.yAxis.axisLabel = {formatter: '{value}' + unit};
+      option.tooltip.valueFormatter = function (v) { return v + unit; };
+    }
     option.textStyle = {fontFamily: window.getComputedStyle(document.body).fontFamily};
     var every = el.dataset.axisInterval;  // "auto" lets ECharts thin a long axis's labels
     if (every && option.xAxis) {
