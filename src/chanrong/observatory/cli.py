@@ -98,3 +98,59 @@ def reconcile(year: int = typer.Option(2024, help="The year of the reference fig
         f"{status.count('ok')} agree, {status.count('gap')} gaps over 10%, "
         f"{status.count('not_computed')} not computed"
     )
+
+
+@app.command("generate")
+def generate(
+    events: int = typer.Option(2_000, help="Number of financing rounds (2020-2024)."),
+    orgs: int = typer.Option(500, help="Number of organisations."),
+    seed: int = typer.Option(0, help="Seed: the same seed gives the same data."),
+    out: Path | None = typer.Option(None, help="Write a deal file (CSV, or XLSX by suffix)."),
+    into_db: bool = typer.Option(
+        False, "--into-db", help="Bulk-insert into the observatory tables (large sizes)."
+    ),
+    batch: int = typer.Option(20_000, help="Rows per executemany batch (--into-db)."),
+) -> None:
+    """Generate a SYNTHETIC five-year deal dataset (sources ``synthetic:<seed>:...``)."""
+    from chanrong.observatory.synthetic_deals import DealGenerator
+
+    if (out is None) == (not into_db):
+        console.print("give exactly one of --out FILE and --into-db")
+        raise typer.Exit(2)
+    console.print(f"SYNTHETIC data: {events:,} rounds, {orgs:,} organisations, seed {seed}")
+    generator = DealGenerator(events=events, orgs=orgs, seed=seed)
+    if out is not None:
+        with progress() as bar:
+            task = bar.add_task(f"writing {out.name}", total=None)
+            rows = generator.write_file(out, tick=lambda: bar.advance(task))
+            bar.update(task, total=rows, completed=rows)
+        console.print(f"{rows:,} synthetic reports written to {out}")
+        return
+    database = open_database()
+    with database.transaction() as session, progress() as bar:
+        task = bar.add_task("inserting synthetic rounds", total=events)
+        counts = generator.insert_into(session, batch=batch, tick=lambda n: bar.advance(task, n))
+    console.print(", ".join(f"{k} {v:,}" for k, v in counts.items()))
+
+
+@app.command("report")
+def report(
+    year: int = typer.Option(..., help="The year of the report."),
+    out: Path = typer.Option(Path("observatory-report"), help="Directory to write into."),
+    investor: str | None = typer.Option(
+        None, help="The investor of table 1 (default: the one with most rounds)."
+    ),
+) -> None:
+    """Write the annual report: HTML, PDF, the figures (PNG, SVG) and an XLSX of every table."""
+    from chanrong.observatory.report import build_report
+
+    database = open_database()
+    with database.transaction(write=False) as session:
+        files = build_report(session, year=year, out=out, investor=investor)
+    for path in (files.html, files.pdf, files.xlsx):
+        console.print(f"written {path}")
+    console.print(
+        f"{files.pdf_pages} PDF pages; {len(files.figures)} figures in {out / 'figures'} (PNG and SVG)"
+    )
+    if files.pdf_engine != "weasyprint":
+        console.print("WeasyPrint unavailable: the PDF holds the figures and tables only")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chanrong.errors import Invalid, NotFound
+from chanrong.errors import Conflict, Invalid, NotFound
 
 
 class UnknownIndicatorFilter(Invalid):
@@ -25,3 +25,10 @@ class ReferenceNotFound(NotFound):
 
     slug = "reference-not-found"
     title = "No reference figures"
+
+
+class SyntheticAlreadyLoaded(Conflict):
+    """Synthetic rounds are already in the observatory; loading a second set would mix them."""
+
+    slug = "synthetic-already-loaded"
+    title = "Synthetic data already loaded"

@@ -115,16 +115,21 @@ def _state_owned_rounds() -> Select[Any]:
 
 def financing(session: Session, year: int, f: Filters) -> dict[str, Any]:
     """Scalar financing indicators of one year (see the indicator definitions)."""
+    # A round has a state-owned investor when it is among the distinct rounds of such
+    # investors: an outer join (a hash join on PostgreSQL at any size), where ``IN (subquery)``
+    # inside CASE becomes a per-row scan once the subquery outgrows PostgreSQL's work_mem.
+    state = _state_owned_rounds().distinct().subquery()
     query = rounds_query(
         select(
             func.count(Round.id).label("events"),
             func.count(distinct(Round.organisation_id)).label("companies"),
             func.count(case((Round.stage.in_(sorted(EARLY_STAGES)), 1))).label("early"),
-            func.count(case((Round.id.in_(_state_owned_rounds()), 1))).label("state"),
+            func.count(state.c.round_id).label("state"),
             *_amount_columns(),
         ),
         f,
-    ).where(Round.year == year)
+    )
+    query = query.outerjoin(state, state.c.round_id == Round.id).where(Round.year == year)
     row = session.execute(query).one()
     events, with_amount = _int(row.events), _int(row.with_amount)
     amounts = _amounts(row)
@@ -178,21 +183,28 @@ def breakdowns(session: Session, year: int, f: Filters) -> dict[str, Any]:
     delta = _grouped(
         session, literal("yangtze_delta"), year, f, Organisation.province.in_(YANGTZE_DELTA)
     )
-    investors_query = rounds_query(
-        select(
-            Investor.name,
-            Investor.kind,
-            func.count(distinct(Round.id)).label("events"),
-            func.count(case((RoundInvestor.lead.is_(True), 1))).label("led"),
-        ),
-        f,
+    # Count per investor id over the year's rounds first (driven by the rounds' year index and
+    # the links' primary key), then fetch the names of those counts: far less work than grouping
+    # the join of every link with its investor. (round_id, investor_id) is the links' primary
+    # key, so counting links per investor counts distinct rounds.
+    per_investor = (
+        rounds_query(
+            select(
+                RoundInvestor.investor_id.label("investor_id"),
+                func.count(RoundInvestor.round_id).label("events"),
+                func.count(case((RoundInvestor.lead.is_(True), 1))).label("led"),
+            ),
+            f,
+        )
+        .join(RoundInvestor, RoundInvestor.round_id == Round.id)
+        .where(Round.year == year)
+        .group_by(RoundInvestor.investor_id)
+        .subquery()
     )
     investors_query = (
-        investors_query.join(RoundInvestor, RoundInvestor.round_id == Round.id)
-        .join(Investor, Investor.id == RoundInvestor.investor_id)
-        .where(Round.year == year)
-        .group_by(Investor.id, Investor.name, Investor.kind)
-        .order_by(func.count(distinct(Round.id)).desc(), Investor.name)
+        select(Investor.name, Investor.kind, per_investor.c.events, per_investor.c.led)
+        .join(per_investor, per_investor.c.investor_id == Investor.id)
+        .order_by(per_investor.c.events.desc(), Investor.name)
         .limit(TOP_INVESTORS)
     )
     return {
