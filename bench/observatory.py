@@ -4,7 +4,7 @@ side by side with the same computations written plainly in pandas, on SQLite and
 1. The dataset: ``chanrong.observatory.synthetic_deals.DealGenerator`` (1,000,000 rounds over
    50,000 organisations; ``--quick``: 50,000 rounds, 5,000 organisations), bulk-inserted into a
    temporary SQLite file and a temporary PostgreSQL database (created and dropped).
-2. chanrong: ``indicators.compute_indicators`` for each year 2020-2024 (every indicator, the year
+2. chanrong: ``indicators.compute_series`` over the years 2020-2024 (every indicator, the year
    before and the change; the breakdowns by sector, province, Yangtze delta, most active
    investors; listings, IPO proceeds, listed revenue and profit) plus the one figure series the
    indicators do not give: the deals of the most active investor of the last year, as a table.
@@ -53,7 +53,7 @@ from chanrong.observatory.indicators import (
     TOP_INVESTORS,
     TOP_PROVINCES,
     YANGTZE_DELTA,
-    compute_indicators,
+    compute_series,
 )
 from chanrong.observatory.models import (
     Financials,
@@ -118,7 +118,7 @@ def investor_table(session: Any, name: str) -> list[tuple[Any, ...]]:
 def chanrong_figures(database: db_module.Database) -> dict[str, Any]:
     """Every indicator of every year, and the most active investor's deal table."""
     with database.transaction(write=False) as session:
-        years = {y: compute_indicators(session, year=y) for y in YEARS}
+        years = compute_series(session, years=YEARS)
         top = years[YEARS[-1]]["most_active_investors"][0]["name"]
         table = investor_table(session, top)
     return {"years": years, "investor": top, "investor_deals": table}

@@ -16,7 +16,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chanrong.observatory.indicators import Filters, breakdowns, financing, listings
+from chanrong.observatory.indicators import (
+    Filters,
+    breakdowns_series,
+    financing_series,
+    listings_series,
+)
 from chanrong.observatory.models import Investor, Organisation, Round, RoundInvestor
 from chanrong.parties.reference import PROVINCES
 
@@ -135,9 +140,9 @@ def collect(session: Session, year: int, investor: str | None = None) -> list[Fi
     """The six figures and table 1 of the report on ``year``."""
     f = Filters()
     five, three = _years(year, 5), _years(year, 3)
-    fin = {y: financing(session, y, f) for y in five}
-    lst = {y: listings(session, y, f) for y in five}
-    now = breakdowns(session, year, f)
+    fin = financing_series(session, five, f)
+    lst = listings_series(session, five, f)
+    now = breakdowns_series(session, [year], f)[year]
     sectors = now["by_sector"]
     total = sum(s["events"] for s in sectors.values())
     name, deals = investor_deals(session, year, investor)

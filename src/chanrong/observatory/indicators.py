@@ -7,11 +7,26 @@ same code serves a million events.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    distinct,
+    extract,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from chanrong.observatory.errors import UnknownIndicatorFilter
@@ -113,14 +128,29 @@ def _state_owned_rounds() -> Select[Any]:
     )
 
 
-def financing(session: Session, year: int, f: Filters) -> dict[str, Any]:
-    """Scalar financing indicators of one year (see the indicator definitions)."""
+def _in_years(years: Iterable[int]) -> list[int]:
+    return sorted({int(y) for y in years})
+
+
+_SUMS = ("events", "companies", "early", "state", "low", "mid_high", "exact", "high", "open",
+         "with_amount")  # fmt: skip
+
+
+def _cells(session: Session, years: list[int], f: Filters) -> dict[int, list[Any]]:
+    """Counts and amount sums per year, sector and province (year -> rows), in one query.
+
+    Every figure of the financing values and of the sector, province and Yangtze delta
+    breakdowns is a sum of these cells: an organisation has one sector and one province, so
+    its rounds of a year fall in one cell and distinct companies add up too."""
     # A round has a state-owned investor when it is among the distinct rounds of such
     # investors: an outer join (a hash join on PostgreSQL at any size), where ``IN (subquery)``
     # inside CASE becomes a per-row scan once the subquery outgrows PostgreSQL's work_mem.
     state = _state_owned_rounds().distinct().subquery()
     query = rounds_query(
         select(
+            Round.year.label("year"),
+            Organisation.sector.label("sector"),
+            Organisation.province.label("province"),
             func.count(Round.id).label("events"),
             func.count(distinct(Round.organisation_id)).label("companies"),
             func.count(case((Round.stage.in_(sorted(EARLY_STAGES)), 1))).label("early"),
@@ -129,8 +159,44 @@ def financing(session: Session, year: int, f: Filters) -> dict[str, Any]:
         ),
         f,
     )
-    query = query.outerjoin(state, state.c.round_id == Round.id).where(Round.year == year)
-    row = session.execute(query).one()
+    query = (
+        query.outerjoin(state, state.c.round_id == Round.id)
+        .where(Round.year.in_(years))
+        .group_by(Round.year, Organisation.sector, Organisation.province)
+    )
+    out: dict[int, list[Any]] = {y: [] for y in years}
+    for row in session.execute(query):
+        out[row.year].append(row)
+    return out
+
+
+def _total(rows: Iterable[Any]) -> SimpleNamespace:
+    """The sums of cells (zero for none)."""
+    total = dict.fromkeys(_SUMS, 0)
+    for row in rows:
+        for k in _SUMS:
+            total[k] += _int(getattr(row, k))
+    return SimpleNamespace(**total)
+
+
+def _by(rows: list[Any], key: str) -> dict[Any, SimpleNamespace]:
+    groups: dict[Any, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(getattr(row, key), []).append(row)
+    return {k: _total(v) for k, v in groups.items()}
+
+
+def financing_series(
+    session: Session, years: Iterable[int], f: Filters
+) -> dict[int, dict[str, Any]]:
+    """Scalar financing indicators of each of ``years`` (see the indicator definitions), in one
+    query grouped by year."""
+    wanted = _in_years(years)
+    cells = _cells(session, wanted, f)
+    return {y: _financing_values(_total(cells[y])) for y in wanted}
+
+
+def _financing_values(row: Any) -> dict[str, Any]:
     events, with_amount = _int(row.events), _int(row.with_amount)
     amounts = _amounts(row)
     return {
@@ -149,47 +215,20 @@ def financing(session: Session, year: int, f: Filters) -> dict[str, Any]:
     }
 
 
-def _grouped(session: Session, key: Any, year: int, f: Filters, where: Any = None) -> list[Any]:
-    query = rounds_query(
-        select(
-            key.label("key"),
-            func.count(Round.id).label("events"),
-            func.count(distinct(Round.organisation_id)).label("companies"),
-            *_amount_columns(),
-        ),
-        f,
-    ).where(Round.year == year)
-    if where is not None:
-        query = query.where(where)
-    return list(session.execute(query.group_by(key)))
-
-
 def _group_dict(row: Any) -> dict[str, Any]:
     return {"events": _int(row.events), "companies": _int(row.companies), **_amounts(row)}
 
 
-def breakdowns(session: Session, year: int, f: Filters) -> dict[str, Any]:
-    """Events and amounts by sector, by province (top 10), the Yangtze delta, top investors."""
-    by_sector = {
-        r.key or "unknown": _group_dict(r) for r in _grouped(session, Organisation.sector, year, f)
-    }
-    provinces = [
-        {"province": r.key, **_group_dict(r)}
-        for r in _grouped(
-            session, Organisation.province, year, f, Organisation.province.is_not(None)
-        )
-    ]
-    provinces.sort(key=lambda p: (-p["events"], -p["estimated_fen"], p["province"]))
-    delta = _grouped(
-        session, literal("yangtze_delta"), year, f, Organisation.province.in_(YANGTZE_DELTA)
-    )
-    # Count per investor id over the year's rounds first (driven by the rounds' year index and
-    # the links' primary key), then fetch the names of those counts: far less work than grouping
-    # the join of every link with its investor. (round_id, investor_id) is the links' primary
-    # key, so counting links per investor counts distinct rounds.
+def _top_investors(session: Session, years: list[int], f: Filters) -> dict[int, list[Any]]:
+    # Count per investor id and year over the years' rounds first (driven by the rounds' year
+    # index and the links' primary key), then rank those counts within each year and fetch the
+    # names of the top ones: far less work than grouping the join of every link with its
+    # investor. (round_id, investor_id) is the links' primary key, so counting links per
+    # investor counts distinct rounds.
     per_investor = (
         rounds_query(
             select(
+                Round.year.label("year"),
                 RoundInvestor.investor_id.label("investor_id"),
                 func.count(RoundInvestor.round_id).label("events"),
                 func.count(case((RoundInvestor.lead.is_(True), 1))).label("led"),
@@ -197,40 +236,63 @@ def breakdowns(session: Session, year: int, f: Filters) -> dict[str, Any]:
             f,
         )
         .join(RoundInvestor, RoundInvestor.round_id == Round.id)
-        .where(Round.year == year)
-        .group_by(RoundInvestor.investor_id)
+        .where(Round.year.in_(years))
+        .group_by(Round.year, RoundInvestor.investor_id)
         .subquery()
     )
-    investors_query = (
-        select(Investor.name, Investor.kind, per_investor.c.events, per_investor.c.led)
+    ranked = (
+        select(
+            per_investor.c.year,
+            Investor.name,
+            Investor.kind,
+            per_investor.c.events,
+            per_investor.c.led,
+            func.row_number()
+            .over(
+                partition_by=per_investor.c.year,
+                order_by=(per_investor.c.events.desc(), Investor.name),
+            )
+            .label("rank"),
+        )
         .join(per_investor, per_investor.c.investor_id == Investor.id)
-        .order_by(per_investor.c.events.desc(), Investor.name)
-        .limit(TOP_INVESTORS)
+        .subquery()
     )
+    investors: dict[int, list[dict[str, Any]]] = {y: [] for y in years}
+    for r in session.execute(
+        select(ranked).where(ranked.c.rank <= TOP_INVESTORS).order_by(ranked.c.year, ranked.c.rank)
+    ):
+        investors[r.year].append(
+            {"name": r.name, "kind": r.kind, "events": _int(r.events), "led": _int(r.led)}
+        )
+    return investors
+
+
+def _breakdowns(cells: list[Any], investors: list[Any]) -> dict[str, Any]:
+    by_sector = {k or "unknown": _group_dict(v) for k, v in _by(cells, "sector").items()}
+    by_province = [
+        {"province": k, **_group_dict(v)}
+        for k, v in _by(cells, "province").items()
+        if k is not None
+    ]
+    by_province.sort(key=lambda p: (-p["events"], -p["estimated_fen"], p["province"]))
+    delta = _total(r for r in cells if r.province in YANGTZE_DELTA)
     return {
         "by_sector": dict(sorted(by_sector.items())),
-        "by_province": provinces[:TOP_PROVINCES],
-        "yangtze_delta": _group_dict(delta[0]) if delta else _group_dict(_EMPTY),
-        "most_active_investors": [
-            {"name": r.name, "kind": r.kind, "events": _int(r.events), "led": _int(r.led)}
-            for r in session.execute(investors_query)
-        ],
+        "by_province": by_province[:TOP_PROVINCES],
+        "yangtze_delta": _group_dict(delta),
+        "most_active_investors": investors,
     }
 
 
-@dataclass(frozen=True)
-class _Empty:
-    events: int = 0
-    companies: int = 0
-    low: int = 0
-    mid_high: int = 0
-    exact: int = 0
-    high: int = 0
-    open: int = 0
-    with_amount: int = 0
-
-
-_EMPTY = _Empty()
+def breakdowns_series(
+    session: Session, years: Iterable[int], f: Filters
+) -> dict[int, dict[str, Any]]:
+    """Events and amounts by sector, by province (top 10), the Yangtze delta, top investors,
+    for each of ``years`` (two queries, grouped by year)."""
+    wanted = _in_years(years)
+    cells = _cells(session, wanted, f)
+    investors = _top_investors(session, wanted, f)
+    return {y: _breakdowns(cells[y], investors[y]) for y in wanted}
 
 
 def _orgs(query: Select[Any], f: Filters) -> Select[Any]:
@@ -241,74 +303,103 @@ def _orgs(query: Select[Any], f: Filters) -> Select[Any]:
     return query
 
 
-def _listed_at(year_end: date) -> ColumnElement[bool]:
+def _year_of(day: Any) -> ColumnElement[int]:
+    """The calendar year of a date column (on SQLite and PostgreSQL alike)."""
+    return cast(extract("year", day), Integer)
+
+
+def _listed_at_end_of(year: Any) -> ColumnElement[bool]:
+    """Listed on or before 31 December of ``year`` and not delisted by then."""
     return and_(
-        Listing.listed_on <= year_end,
-        or_(Listing.delisted_on.is_(None), Listing.delisted_on > year_end),
+        _year_of(Listing.listed_on) <= year,
+        or_(Listing.delisted_on.is_(None), _year_of(Listing.delisted_on) > year),
     )
 
 
-def listings(session: Session, year: int, f: Filters) -> dict[str, Any]:
-    """Listed companies at year end, new listings by board, IPO proceeds, listed companies'
-    revenue and profit of the year."""
-    end, start = date(year, 12, 31), date(year, 1, 1)
-    base = (
-        select().select_from(Listing).join(Organisation, Organisation.id == Listing.organisation_id)
-    )
-    listed = session.scalar(
-        _orgs(base.add_columns(func.count(distinct(Listing.organisation_id))), f).where(
-            _listed_at(end)
-        )
-    )
+def _years_table(years: list[int]) -> Any:
+    """The years as a one-column table (literal integers, the same on every database)."""
+    rows = [select(literal_column(str(int(y)), Integer).label("year")) for y in years]
+    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("years")
+
+
+def listings_series(
+    session: Session, years: Iterable[int], f: Filters
+) -> dict[int, dict[str, Any]]:
+    """Listed companies at each year end, new listings by board, IPO proceeds, listed
+    companies' revenue and profit of the year, for each of ``years`` (three queries)."""
+    wanted = _in_years(years)
+    calendar = _years_table(wanted)
+    listed_query = _orgs(
+        select(calendar.c.year, func.count(distinct(Listing.organisation_id)))
+        .select_from(calendar)
+        .join(Listing, _listed_at_end_of(calendar.c.year))
+        .join(Organisation, Organisation.id == Listing.organisation_id),
+        f,
+    ).group_by(calendar.c.year)
+    listed = {y: n for y, n in session.execute(listed_query)}
+    listed_year = _year_of(Listing.listed_on)
     new = _orgs(
-        base.add_columns(
+        select(
+            listed_year.label("year"),
             Listing.board,
             func.count(Listing.id).label("n"),
             func.sum(Listing.ipo_proceeds_fen).label("proceeds"),
             func.count(Listing.ipo_proceeds_fen).label("with_proceeds"),
+        )
+        .select_from(Listing)
+        .join(Organisation, Organisation.id == Listing.organisation_id),
+        f,
+    ).where(listed_year.in_(wanted))
+    boards: dict[int, list[Any]] = {y: [] for y in wanted}
+    for r in session.execute(new.group_by(listed_year, Listing.board)):
+        boards[r.year].append(r)
+    previous = aliased(Financials)
+    listed_then = (
+        select(Listing.id)
+        .where(Listing.organisation_id == Financials.organisation_id)
+        .where(_listed_at_end_of(Financials.year))
+        .exists()
+    )
+    fin_query = _orgs(
+        select(
+            Financials.year.label("year"),
+            func.count(Financials.id).label("n"),
+            func.sum(Financials.revenue_fen).label("revenue"),
+            func.sum(Financials.net_profit_fen).label("profit"),
+            func.count(
+                case((and_(Financials.net_profit_fen > 0, previous.net_profit_fen <= 0), 1))
+            ).label("turned"),
+        )
+        .select_from(Financials)
+        .join(Organisation, Organisation.id == Financials.organisation_id)
+        .outerjoin(
+            previous,
+            and_(
+                previous.organisation_id == Financials.organisation_id,
+                previous.year == Financials.year - 1,
+            ),
         ),
         f,
-    ).where(Listing.listed_on >= start, Listing.listed_on <= end)
-    boards = list(session.execute(new.group_by(Listing.board)))
-    proceeds = sum(_int(r.proceeds) for r in boards)
-    with_proceeds = sum(_int(r.with_proceeds) for r in boards)
-    listed_orgs = select(Listing.organisation_id).where(_listed_at(end))
-    previous = aliased(Financials)
-    fin = session.execute(
-        _orgs(
-            select(
-                func.count(Financials.id).label("n"),
-                func.sum(Financials.revenue_fen).label("revenue"),
-                func.sum(Financials.net_profit_fen).label("profit"),
-                func.count(
-                    case((and_(Financials.net_profit_fen > 0, previous.net_profit_fen <= 0), 1))
-                ).label("turned"),
-            )
-            .select_from(Financials)
-            .join(Organisation, Organisation.id == Financials.organisation_id)
-            .outerjoin(
-                previous,
-                and_(
-                    previous.organisation_id == Financials.organisation_id,
-                    previous.year == year - 1,
-                ),
-            ),
-            f,
-        ).where(Financials.year == year, Financials.organisation_id.in_(listed_orgs))
-    ).one()
-    return {
-        "listed_companies": _int(listed),
-        "new_listings": sum(_int(r.n) for r in boards),
-        "new_listings_by_board": {
-            r.board: _int(r.n) for r in sorted(boards, key=lambda r: r.board)
-        },
-        "ipo_proceeds_fen": proceeds,
-        "ipo_proceeds_average_fen": proceeds // with_proceeds if with_proceeds else None,
-        "listed_with_financials": _int(fin.n),
-        "listed_revenue_fen": _int(fin.revenue),
-        "listed_profit_fen": _int(fin.profit),
-        "listed_turned_profitable": _int(fin.turned),
-    }
+    ).where(Financials.year.in_(wanted), listed_then)
+    fin = {r.year: r for r in session.execute(fin_query.group_by(Financials.year))}
+    out = {}
+    for y in wanted:
+        rows = sorted(boards[y], key=lambda r: r.board)
+        proceeds = sum(_int(r.proceeds) for r in rows)
+        with_proceeds = sum(_int(r.with_proceeds) for r in rows)
+        year_fin = fin.get(y)
+        out[y] = {
+            "listed_companies": _int(listed.get(y)),
+            "new_listings": sum(_int(r.n) for r in rows),
+            "new_listings_by_board": {r.board: _int(r.n) for r in rows},
+            "ipo_proceeds_fen": proceeds,
+            "ipo_proceeds_average_fen": proceeds // with_proceeds if with_proceeds else None,
+            "listed_with_financials": _int(year_fin.n) if year_fin else 0,
+            "listed_revenue_fen": _int(year_fin.revenue) if year_fin else 0,
+            "listed_profit_fen": _int(year_fin.profit) if year_fin else 0,
+            "listed_turned_profitable": _int(year_fin.turned) if year_fin else 0,
+        }
+    return out
 
 
 def _change(now: Any, before: Any) -> float | None:
@@ -321,19 +412,37 @@ def _change(now: Any, before: Any) -> float | None:
     return round((now - before) / before, 4) if before else None
 
 
+def compute_series(
+    session: Session, *, years: Iterable[int], filters: Filters | None = None
+) -> dict[int, dict[str, Any]]:
+    """``compute_indicators`` for each of ``years`` (year -> the same dict), in a fixed number
+    of queries whatever the number of years: every query groups by year, and the previous
+    year's values and the year-on-year change come from the adjacent year's row."""
+    f = (filters or Filters()).check()
+    wanted = _in_years(years)
+    needed = sorted({*wanted, *(y - 1 for y in wanted)})
+    cells = _cells(session, needed, f)
+    lst = listings_series(session, needed, f)
+    values = {y: _financing_values(_total(cells[y])) | lst[y] for y in needed}
+    investors = _top_investors(session, wanted, f)
+    parts = {y: _breakdowns(cells[y], investors[y]) for y in wanted}
+    out = {}
+    for y in wanted:
+        now, before = values[y], values[y - 1]
+        out[y] = {
+            "year": y,
+            "filters": asdict(f),
+            "values": now,
+            "previous": before,
+            "change": {k: _change(v, before.get(k)) for k, v in now.items()},
+            **parts[y],
+        }
+    return out
+
+
 def compute_indicators(
     session: Session, *, year: int, filters: Filters | None = None
 ) -> dict[str, Any]:
     """Every indicator of ``year`` with the same indicators of the year before and the
     year-on-year change of each scalar ((now - before) / before, None when before is 0)."""
-    f = (filters or Filters()).check()
-    values = financing(session, year, f) | listings(session, year, f)
-    before = financing(session, year - 1, f) | listings(session, year - 1, f)
-    return {
-        "year": year,
-        "filters": asdict(f),
-        "values": values,
-        "previous": before,
-        "change": {k: _change(v, before.get(k)) for k, v in values.items()},
-        **breakdowns(session, year, f),
-    }
+    return compute_series(session, years=[year], filters=filters)[year]

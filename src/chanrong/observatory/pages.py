@@ -96,14 +96,12 @@ def _tiles(ind: dict[str, Any], lang: str) -> list[dict[str, Any]]:
 def _by_year(
     session: Session, year: int, f: service.Filters
 ) -> tuple[dict[str, Any], dict[int, Any]]:
-    """The indicators of ``year`` and the financing values of the five years up to it (each
-    ``compute_indicators`` call gives two years)."""
-    current = service.compute_indicators(session, year=year, filters=f)
-    values = {year: current["values"], year - 1: current["previous"]}
-    for later in range(year - 2, year - TREND_YEARS, -2):
-        older = service.compute_indicators(session, year=later, filters=f)
-        values[later], values[later - 1] = older["values"], older["previous"]
-    return current, values
+    """The indicators of ``year`` and the values of the five years up to it (one
+    ``compute_series`` call: a fixed number of queries grouped by year)."""
+    series = service.compute_series(
+        session, years=range(year - TREND_YEARS + 1, year + 1), filters=f
+    )
+    return series[year], {y: ind["values"] for y, ind in series.items()}
 
 
 def _charts(

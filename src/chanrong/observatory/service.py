@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from chanrong.kit import tabular
 from chanrong.observatory.errors import UnknownIndicatorFilter
 from chanrong.observatory.importing import ImportResult, import_deals
-from chanrong.observatory.indicators import Filters, compute_indicators, rounds_query
+from chanrong.observatory.indicators import (
+    Filters,
+    compute_indicators,
+    compute_series,
+    rounds_query,
+)
 from chanrong.observatory.models import (
     INVESTOR_KINDS,
     STATE_LEVELS,
@@ -35,6 +40,7 @@ __all__ = [
     "Filters",
     "ImportResult",
     "compute_indicators",
+    "compute_series",
     "import_deal_rows",
     "import_deals",
     "list_deals",
