@@ -390,3 +390,27 @@ def load_average() -> float:
 def median(values: Sequence[float]) -> float:
     """The median of ``values``."""
     return float(statistics.median(values))
+
+
+def clean_up(
+    databases: list, *, admin_url: str | None, pg_name: str | None, workdir: Path, keep: bool
+) -> None:
+    """Dispose of the benchmark's databases, drop its PostgreSQL database, remove (or keep) its
+    temporary directory."""
+    for database in databases:
+        database.dispose()
+    if admin_url and pg_name:
+        drop_pg_database(admin_url, pg_name)
+    if keep:
+        print(f"kept {workdir}", flush=True)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def emit(figures: dict, *, correct: bool, strict: bool) -> int:
+    """Print the one-line JSON of figures last; the exit status: 1 when a result was wrong, or
+    when ``strict`` and a target was missed, else 0."""
+    print(json.dumps(figures, ensure_ascii=False, separators=(",", ":")), flush=True)
+    if not correct:
+        return 1
+    return 1 if strict and not figures["all_targets_met"] else 0

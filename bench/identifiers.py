@@ -23,7 +23,6 @@ PostgreSQL: ``--postgres URL`` is an admin connection; the run creates a databas
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -44,6 +43,7 @@ from _common import (
     WrkResult,
     create_pg_database,
     drop_pg_database,
+    emit,
     http_get,
     load_average,
     median,
@@ -556,10 +556,7 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"kept {workdir}" + (f" and {pg_name}" if pg_url else ""))
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(json.dumps(figures, ensure_ascii=False, separators=(",", ":")), flush=True)
-    if not all(correctness):
-        return 1
-    return 1 if args.strict and not figures["all_targets_met"] else 0
+    return emit(figures, correct=all(correctness), strict=args.strict)
 
 
 if __name__ == "__main__":

@@ -37,11 +37,9 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import json
 import os
 import platform
 import random
-import shutil
 import sqlite3
 import sys
 import tempfile
@@ -62,8 +60,9 @@ from sqlalchemy import Engine, event, select, text
 from _common import (
     Server,
     WrkResult,
+    clean_up,
     create_pg_database,
-    drop_pg_database,
+    emit,
     http_get,
     load_average,
     raise_on_sigterm,
@@ -1193,18 +1192,14 @@ def main(argv: list[str] | None = None) -> int:
         figures["elapsed_s"] = round(time.perf_counter() - started, 1)
         report(figures, connections)
     finally:
-        for database in databases:
-            database.dispose()
-        if pg_created:
-            drop_pg_database(args.postgres, pg_name)
-        if args.keep:
-            console.print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(json.dumps(figures, ensure_ascii=False, separators=(",", ":")), flush=True)
-    if problems:
-        return 1
-    return 1 if args.strict and not figures["all_targets_met"] else 0
+        clean_up(
+            databases,
+            admin_url=args.postgres if pg_created else None,
+            pg_name=pg_name,
+            workdir=workdir,
+            keep=args.keep,
+        )
+    return emit(figures, correct=not problems, strict=args.strict)
 
 
 if __name__ == "__main__":

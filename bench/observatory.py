@@ -30,10 +30,8 @@ postgresql+psycopg://postgres@127.0.0.1:5432/postgres) is only the admin connect
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import shutil
 import sqlite3
 import sys
 import tempfile
@@ -47,7 +45,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from _common import create_pg_database, drop_pg_database, load_average, raise_on_sigterm
+from _common import clean_up, create_pg_database, emit, load_average, raise_on_sigterm
 from chanrong import db as db_module
 from chanrong.observatory.indicators import (
     TOP_INVESTORS,
@@ -473,18 +471,14 @@ def main(argv: list[str] | None = None) -> int:
         f["elapsed_s"] = round(time.perf_counter() - started, 1)
         report(f, keys)
     finally:
-        for database in databases:
-            database.dispose()
-        if pg_created:
-            drop_pg_database(args.postgres, pg_name)
-        if args.keep:
-            console.print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(json.dumps(f, ensure_ascii=False, separators=(",", ":")), flush=True)
-    if problems:
-        return 1
-    return 1 if args.strict and not f["all_targets_met"] else 0
+        clean_up(
+            databases,
+            admin_url=args.postgres if pg_created else None,
+            pg_name=pg_name,
+            workdir=workdir,
+            keep=args.keep,
+        )
+    return emit(f, correct=not problems, strict=args.strict)
 
 
 if __name__ == "__main__":
