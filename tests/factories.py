@@ -164,6 +164,7 @@ def create_obs_round(session: Session, organisation: Any, **overrides: Any) -> A
     2024-03-05. ``investors`` (list of (Investor, lead)) links investors."""
     from datetime import date, timedelta
 
+    from chanrong.observatory import rollups
     from chanrong.observatory.models import Round, RoundInvestor
 
     investors = overrides.pop("investors", [])
@@ -188,7 +189,7 @@ def create_obs_round(session: Session, organisation: Any, **overrides: Any) -> A
     session.flush()
     for investor, lead in investors:
         session.add(RoundInvestor(round_id=r.id, investor_id=investor.id, lead=lead))
-    session.flush()
+    rollups.refresh(session, organisation_ids=[organisation.id])
     return r
 
 
@@ -237,3 +238,35 @@ def create_obs_financials(session: Session, organisation: Any, **overrides: Any)
     session.add(row)
     session.flush()
     return row
+
+
+def create_device(
+    session: Session,
+    owner: Party,
+    prefix: Prefix,
+    *,
+    device_type: str = "sewing_machine",
+    suffix: str | None = None,
+    **overrides: Any,
+) -> Any:
+    """A telemetry device of ``owner``: an identifier ``<prefix>/<suffix>`` of object type device
+    (by default ``SM-<n>``) bound to a ``Device`` of ``device_type``."""
+    from chanrong import clock
+    from chanrong.telemetry.models import Device
+
+    handle = f"{prefix.prefix}/{suffix or f'SM-{next(_serial):04d}'}"
+    identifier = create_identifier(session, prefix, handle=handle, fields=[
+        {"name": "model", "type": "string", "value": "JK-9000"},
+    ])  # fmt: skip
+    fields: dict[str, Any] = {
+        "handle": handle,
+        "identifier_id": identifier.id,
+        "owner_party_id": owner.id,
+        "device_type": device_type,
+        "name": handle.rsplit("/", 1)[-1],
+        "created_at": clock.now(),
+    }
+    device = Device(**(fields | overrides))
+    session.add(device)
+    session.flush()
+    return device

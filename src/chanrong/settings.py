@@ -51,6 +51,38 @@ class Settings(BaseSettings):
         "<data_dir>/ledger/signing-key.pem, generated on first use. Share it between nodes.",
     )
 
+    mqtt_host: str = Field(default="127.0.0.1", description="MQTT broker host (telemetry).")
+    mqtt_port: int = Field(default=1883, description="MQTT broker port.")
+    mqtt_client_id: str = Field(
+        default="chanrong-ingest",
+        description="Client id prefix of ingest workers; each worker appends its number. The "
+        "broker keeps a persistent session per id, so a restarted worker gets what it missed.",
+    )
+    telemetry_dir: Path | None = Field(
+        default=None,
+        description="Root of the Parquet store of readings; empty means <data_dir>/telemetry.",
+    )
+    telemetry_late_hours: int = Field(
+        default=168,
+        description="A reading older than this many hours (behind the time it arrives) is "
+        "refused as too old; younger late readings are stored and their rollups corrected.",
+    )
+    telemetry_future_seconds: int = Field(
+        default=300,
+        description="A reading stamped more than this many seconds ahead of the platform "
+        "clock is refused (the device clock is wrong).",
+    )
+    command_timeout_seconds: int = Field(
+        default=30, description="Seconds a device has to acknowledge a command before a retry."
+    )
+    command_max_attempts: int = Field(
+        default=3, description="Sends of a command before it is given up as timed out."
+    )
+
+    def resolved_telemetry_dir(self) -> Path:
+        """The Parquet store's root, defaulting to a directory under ``data_dir``."""
+        return self.telemetry_dir or self.data_dir / "telemetry"
+
     def resolved_ledger_key_file(self) -> Path:
         """The signing key's path, defaulting to a file under ``data_dir``."""
         return self.ledger_key_file or self.data_dir / "ledger" / "signing-key.pem"

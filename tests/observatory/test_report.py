@@ -42,7 +42,7 @@ def dataset(session):
     return session
 
 
-def _check_outputs(files: report.ReportFiles, events: int) -> None:
+def _check_outputs(files: report.ReportFiles, events: int, investor: str = "深创投") -> None:
     html = files.html.read_text(encoding="utf-8")
     assert set(files.figures) == set(KEYS)
     for key in KEYS:
@@ -50,7 +50,7 @@ def _check_outputs(files: report.ReportFiles, events: int) -> None:
         assert png.read_bytes().startswith(b"\x89PNG") and svg.stat().st_size > 1000
         assert f'src="figures/{key}.svg"' in html
     for caption in ("上市企业数量与首发募资额", "上市企业营业收入", "融资事件数与融资金额",
-                    "赛道分布", "国资背景投资方", "前十省份", "深创投投资的企业"):  # fmt: skip
+                    "赛道分布", "国资背景投资方", "前十省份", f"{investor}投资的企业"):  # fmt: skip
         assert caption in html
     assert "数据来源" in html and "附录" in html and "amount_rules.csv" in html
     assert files.pdf.read_bytes().startswith(b"%PDF") and files.pdf_pages > 1

@@ -11,6 +11,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from chanrong import db as db_module
+from chanrong.demo import observatory as obs
 from chanrong.demo.build import ParkSummary, build_park, park_status, summarise
 from chanrong.demo.plan import DEFAULT_SEED, plan_park
 from chanrong.identifiers.core import OBJECT_TYPES
@@ -30,6 +31,11 @@ def demo(
     yes: bool = typer.Option(
         False, "--yes", "-y", help="Confirm --reset on a database other than the default SQLite."
     ),
+    report: bool = typer.Option(
+        True,
+        "--report/--no-report",
+        help="Write the observatory's 2024 report (HTML, PDF, XLSX) into <data_dir>/reports/.",
+    ),
 ) -> None:
     """Build a simulated industrial park (模拟产业园区) into the configured database.
 
@@ -38,10 +44,14 @@ def demo(
     fund); a prefix per enterprise with identifiers for its devices, product batches, purchase
     orders, contracts, delivery notes and invoices (several hundred in all);
     one admin per party (<code>-admin, e.g. op-admin, excavator-admin, bank1-admin) with the
-    demo password "chanrong-demo"; an API key per core enterprise and bank.
+    demo password "chanrong-demo"; an API key per core enterprise and bank. The observatory gets
+    the real deals the 2024 report names and a SYNTHETIC five-year dataset (4,000 rounds over
+    800 organisations, sources "synthetic:<seed>:..."); its 2024 annual report (HTML, PDF,
+    XLSX, figures) is written into <data_dir>/reports/observatory-2024/ (--no-report skips it).
 
     Running it again is safe: when the park is already there it changes nothing and prints the
-    summary again (API key tokens are only shown when the park is built). --reset rebuilds it:
+    summary again (API key tokens are only shown when the park is built), and the observatory
+    data and report are only loaded and written when missing. --reset rebuilds it:
     on the default SQLite database it deletes the file; on PostgreSQL or a custom database URL
     it drops every chanrong table (all data, not only the park's) and needs --yes.
     """
@@ -63,10 +73,11 @@ def demo(
             raise typer.Exit(1)
         if status == "present":
             console.print(
-                f"[yellow]园区已存在 The park (seed {seed}) is already in {where}; nothing "
-                "changed.[/yellow] Use --reset to rebuild it."
+                f"[yellow]园区已存在 The park (seed {seed}) is already in {where}; the park is "
+                "unchanged.[/yellow] Use --reset to rebuild it."
             )
             render_summary(summary, where=where, settings=settings)
+            build_observatory(database, seed=seed, settings=settings, report=report)
             return
         started = time.perf_counter()
         with progress() as bar:
@@ -81,8 +92,92 @@ def demo(
         elapsed = time.perf_counter() - started
         console.print(f"[green]园区已建成 Park built in {elapsed:.1f} s (seed {seed}).[/green]")
         render_summary(summary, where=where, settings=settings)
+        build_observatory(database, seed=seed, settings=settings, report=report)
     finally:
         database.dispose()
+
+
+def build_observatory(
+    database: db_module.Database, *, seed: int, settings: Settings, report: bool
+) -> None:
+    """Fill the observatory (real sample + SYNTHETIC rounds) and write its report when missing."""
+    started = time.perf_counter()
+    out = obs.report_directory(settings.data_dir).resolve()
+    with progress() as bar:
+        task = bar.add_task(
+            "产业观测 observatory: SYNTHETIC rounds 合成数据", total=obs.SYNTHETIC_EVENTS
+        )
+        with database.transaction() as session:
+            fill = obs.fill_observatory(session, seed=seed, tick=lambda n: bar.advance(task, n))
+        bar.update(task, completed=obs.SYNTHETIC_EVENTS)
+        files = None
+        if report and (fill.changed or not obs.report_present(out)):
+            written = bar.add_task(f"{obs.REPORT_YEAR} 年报 annual report", total=None)
+            with database.transaction(write=False) as session:
+                files = obs.write_report(session, out)
+            bar.update(written, total=1, completed=1)
+    elapsed = time.perf_counter() - started
+    render_observatory(fill, seed=seed, files=files, out=out if report else None, settings=settings)
+    if fill.changed or files is not None:
+        console.print(f"[green]产业观测 Observatory ready in {elapsed:.1f} s.[/green]")
+
+
+def render_observatory(
+    fill: obs.ObservatoryFill,
+    *,
+    seed: int,
+    files: obs.ReportFiles | None,
+    out: Path | None,
+    settings: Settings,
+) -> None:
+    """Print what the observatory holds, where its report is and the console page."""
+    sample = (
+        f"{fill.sample_rounds} rounds the 2024 report names (real, public)"
+        if fill.sample_rounds
+        else "the deals the 2024 report names (already loaded)"
+    )
+    if fill.synthetic is None:
+        synthetic = "SYNTHETIC 合成数据: already loaded, skipped"
+    else:
+        counts = fill.synthetic
+        synthetic = (
+            f"SYNTHETIC 合成数据 (not real): {counts['rounds']:,} rounds 2020-2024, "
+            f"{counts['organisations']:,} organisations, {counts['investors']:,} investors, "
+            f"{counts['listings']:,} listings (sources synthetic:{seed}:...)"
+        )
+    console.print(
+        f"\n产业观测 observatory: {sample}; {synthetic}.\n"
+        f"  {obs.REPORT_YEAR}: {fill.events:,} financing events, {fill.companies:,} companies "
+        "financed",
+        markup=False,
+        highlight=False,
+    )
+    if out is not None:
+        if files is not None:
+            console.print(
+                f"  年报 report {obs.REPORT_YEAR}: {files.html}, {files.pdf}, {files.xlsx} "
+                f"({files.pdf_pages} PDF pages, {len(files.figures)} figures in {out / 'figures'})",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            if files.pdf_engine != "weasyprint":
+                console.print("  WeasyPrint unavailable: the PDF holds the figures and tables only")
+        else:
+            console.print(
+                f"  年报 report {obs.REPORT_YEAR}: already in {out} (report.html, report.pdf)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+    url = f"http://{settings.host}:{settings.port}"
+    console.print(
+        f"  控制台 console: {url}/observatory (after `make serve`; rewrite the report with "
+        f"`chanrong observatory report --year {obs.REPORT_YEAR}`)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _location(settings: Settings) -> str:

@@ -16,12 +16,16 @@ from chanrong.shell import console, open_database, progress
 app = typer.Typer(help="Observatory of the sector's financing and listings.", no_args_is_help=True)
 
 
-def _show(result: service.ImportResult, report: Path | None) -> None:
-    console.print(
-        f"rounds created {result.created}, merged {result.merged}, unchanged {result.unchanged}; "
-        f"organisations created {result.organisations_created}, listed for review "
-        f"{result.review_listed}; refused {len(result.refused)}, flagged {len(result.flagged)}"
-    )
+def _show(result: service.ImportResult | service.UpsertResult, report: Path | None) -> None:
+    if isinstance(result, service.UpsertResult):
+        console.print(result.summary())
+    else:
+        console.print(
+            f"rounds created {result.created}, merged {result.merged}, unchanged "
+            f"{result.unchanged}; organisations created {result.organisations_created}, listed "
+            f"for review {result.review_listed}; refused {len(result.refused)}, flagged "
+            f"{len(result.flagged)}"
+        )
     for kind, items in (("refused", result.refused), ("flagged", result.flagged)):
         for line, errors in items[:20]:
             text = "; ".join(f"{e.field}: {e.message}" for e in errors)
@@ -38,11 +42,13 @@ def import_file(
     report: Path | None = typer.Option(None, help="Write the JSON report of the rows here."),
     column: list[str] = typer.Option(
         [],
-        help="FIELD=HEADER, e.g. company=企业全称; repeatable (fields: date, company, round, "
-        "amount, investors, province, sector, source).",
+        help="FIELD=HEADER, e.g. company=企业全称; repeatable (deals fields: date, company, round, "
+        "amount, investors, province, sector, source; other kinds: docs/cli.md).",
     ),
+    kind: str = typer.Option("deals", help="deals, listings, financials or investors."),
 ) -> None:
-    """Import deal records; refused and flagged rows are reported; exit 1 if any was refused."""
+    """Import deals, listings, financials or investor types; refused and flagged rows are
+    reported; exit 1 if any was refused."""
     mapping = dict(item.split("=", 1) for item in column if "=" in item)
     rows = list(tabular.read_path(file))
     database = open_database()
@@ -54,8 +60,8 @@ def import_file(
                 yield item
                 bar.advance(task)
 
-        result = service.import_deal_rows(
-            session, actor=Principal.system(), rows=ticking(), mapping=mapping
+        result = service.import_rows(
+            session, actor=Principal.system(), kind=kind, rows=ticking(), mapping=mapping
         )
     _show(result, report)
     if result.refused:

@@ -14,10 +14,11 @@ class UnknownIndicatorFilter(Invalid):
 
 
 class ImportColumnsMissing(Invalid):
-    """A deals file lacks a column the import needs (company, date or round)."""
+    """An observatory import file lacks a column its kind needs (deals: company, date, round;
+    listings, financials, investors: see docs/observatory-normalisation.md)."""
 
     slug = "import-columns-missing"
-    title = "Deals file lacks required columns"
+    title = "Import file lacks required columns"
 
 
 class ReferenceNotFound(NotFound):
@@ -32,3 +33,25 @@ class SyntheticAlreadyLoaded(Conflict):
 
     slug = "synthetic-already-loaded"
     title = "Synthetic data already loaded"
+
+
+class ReviewItemNotFound(NotFound):
+    """No review item with that id."""
+
+    slug = "review-item-not-found"
+    title = "No such review item"
+
+
+class ReviewItemDecided(Conflict):
+    """The review item was already accepted, rejected or closed."""
+
+    slug = "review-item-decided"
+    title = "Review item already decided"
+
+
+class OrganisationsConflict(Conflict):
+    """Two organisations cannot be merged: they hold different values of a field that identifies
+    a company (the USCC)."""
+
+    slug = "organisations-conflict"
+    title = "Organisations cannot be merged"

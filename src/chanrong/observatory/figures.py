@@ -26,6 +26,8 @@ from chanrong.observatory.models import Investor, Organisation, Round, RoundInve
 from chanrong.parties.reference import PROVINCES
 
 FEN_PER_YI = 10_000_000_000
+TABLE_ROWS_DRAWN = 40
+"""Rows a table figure draws; the rest are counted in a last row (the XLSX keeps them all)."""
 SOURCE = "数据来源：产融观测库（chanrong observatory）计算 / Source: chanrong observatory dataset"
 PREFERRED_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans SC", "WenQuanYi")
 SECTOR_NAMES = {
@@ -204,12 +206,22 @@ def collect(session: Session, year: int, investor: str | None = None) -> list[Fi
     ]  # fmt: skip
 
 
+def drawn_rows(figure: Figure) -> list[list[Any]]:
+    """The rows a table figure draws: at most ``TABLE_ROWS_DRAWN``, then how many more there are
+    (a table of hundreds of rows took minutes to draw and to lay out in the PDF)."""
+    if len(figure.rows) <= TABLE_ROWS_DRAWN:
+        return figure.rows
+    more = len(figure.rows) - TABLE_ROWS_DRAWN
+    note = [f"… 另 {more} 条 / {more} more", "见 report.xlsx / see report.xlsx", ""]
+    return [*figure.rows[:TABLE_ROWS_DRAWN], note[: len(figure.columns)]]
+
+
 def _draw(fig: Any, figure: Figure) -> None:
     ax = fig.add_subplot(1, 1, 1)
     cats = figure.categories
     if figure.kind == "table":
         ax.axis("off")
-        rows = figure.rows or [["—", "—", "—"]]
+        rows = drawn_rows(figure) or [["—", "—", "—"]]
         table = ax.table(cellText=rows, colLabels=figure.columns, loc="upper center",
                          cellLoc="left", colLoc="left")  # fmt: skip
         table.auto_set_font_size(False)
@@ -251,7 +263,7 @@ def render(figure: Figure, directory: Path) -> tuple[Path, Path]:
                 "axes.unicode_minus": False, "svg.hashsalt": "chanrong-observatory",
                 "font.size": 9}  # fmt: skip
     with plt.rc_context(settings):
-        height = 4.2 if figure.kind != "table" else max(2.4, 1.2 + 0.24 * len(figure.rows))
+        height = 4.2 if figure.kind != "table" else max(2.4, 1.2 + 0.24 * len(drawn_rows(figure)))
         fig = plt.figure(figsize=(7.2, height), dpi=150)
         try:
             _draw(fig, figure)
@@ -259,7 +271,7 @@ def render(figure: Figure, directory: Path) -> tuple[Path, Path]:
             fig.text(0.01, 0.01, figure.source, fontsize=7, color="#555555")
             fig.tight_layout(rect=(0, 0.04, 1, 1))
             png, svg = directory / f"{figure.key}.png", directory / f"{figure.key}.svg"
-            fig.savefig(png, format="png", metadata={"Software": None})
+            fig.savefig(png, format="png", dpi=200, metadata={"Software": None})
             fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
         finally:
             plt.close(fig)

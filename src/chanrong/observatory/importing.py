@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chanrong.errors import FieldError
+from chanrong.observatory import rollups
 from chanrong.observatory.dates import DatePoint, gap_days
 from chanrong.observatory.duplicates import DUPLICATE_WINDOW_DAYS, intersect
 from chanrong.observatory.errors import ImportColumnsMissing
@@ -178,7 +179,7 @@ def _draft(line: int, row: Mapping[str, str], columns: dict[str, str]) -> _Draft
     )  # fmt: skip
 
 
-def _resolve_companies(
+def resolve_companies(
     session: Session, drafts: list[_Draft], result: ImportResult
 ) -> tuple[dict[str, int], dict[str, list[FieldError]]]:
     """Company name -> organisation id, creating organisations; review notes per name."""
@@ -321,6 +322,31 @@ def _merge(r: Round, d: _Draft, amount: tuple[int | None, int | None]) -> bool:
     return changed
 
 
+def _as_report(r: Round, source: str) -> _Draft:
+    """A stored round as one source's report of it, to match and merge it like an imported row."""
+    amount = AmountResult(
+        text=r.amount_text, status=r.amount_kind, low_fen=r.amount_low_fen,  # type: ignore[arg-type]
+        high_fen=r.amount_high_fen, currency=r.currency, original_low=r.original_low,
+        original_high=r.original_high, fx_rate=r.fx_rate,
+    )  # fmt: skip
+    round_ = RoundResult(r.round_label, r.stage, None)
+    return _Draft(0, "", _period(r), round_, amount, [], None, None, source, [])
+
+
+def absorb_round(rounds: Iterable[Round], other: Round) -> Round | None:
+    """The round of ``rounds`` that ``other`` reports, merged with it as an import merges a row
+    (every source of ``other`` kept, the amount narrowed, the more precise date); None when
+    ``other`` is another round. ``other`` itself is not changed (the caller removes it)."""
+    reports = [_as_report(other, s) for s in other.sources or [NO_SOURCE]]
+    for r in rounds:
+        amount = _same_round(r, reports[0])
+        if amount is not None:
+            for d in reports:
+                _merge(r, d, amount)
+            return r
+    return None
+
+
 def import_deals(
     session: Session,
     *,
@@ -343,7 +369,7 @@ def import_deals(
             drafts.append(draft)
     if not drafts:
         return result
-    org_of, review_notes = _resolve_companies(session, drafts, result)
+    org_of, review_notes = resolve_companies(session, drafts, result)
     org_ids = sorted(set(org_of.values()))
     rounds: dict[int, list[Round]] = defaultdict(list)
     for r in session.scalars(select(Round).where(Round.organisation_id.in_(org_ids))):
@@ -374,7 +400,7 @@ def import_deals(
         else:
             result.unchanged += 1
         _link_investors(session, found, d.investors, investors)
-    session.flush()
+    rollups.refresh(session, organisation_ids=org_ids)
     return result
 
 

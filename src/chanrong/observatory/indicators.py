@@ -1,8 +1,10 @@
 """The observatory's yearly indicators, computed by SQL aggregation (docs/observatory-indicators.md
 defines each). Money is fen; shares are fractions rounded to 4 places with their counts.
 
-Every query groups in the database (SQLAlchemy Core); nothing loops over rounds in Python, so the
-same code serves a million events.
+Every query groups in the database (SQLAlchemy Core); nothing loops over rounds in Python. The
+financing figures read the yearly rollups (``rollups``: one row per company and year, one per
+investor and year) unless a filter looks inside rounds (stage, investor type), so the same code
+serves a million events.
 """
 
 from __future__ import annotations
@@ -29,14 +31,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from chanrong.observatory import rollups
 from chanrong.observatory.errors import UnknownIndicatorFilter
 from chanrong.observatory.models import (
     INVESTOR_KINDS,
     SECTORS,
     Financials,
     Investor,
+    InvestorYear,
     Listing,
     Organisation,
+    OrgYear,
     Round,
     RoundInvestor,
 )
@@ -97,20 +102,6 @@ def rounds_query(query: Select[Any], f: Filters) -> Select[Any]:
     return query
 
 
-def _amount_columns() -> list[ColumnElement[Any]]:
-    """Sums behind the amount indicators: low ends; closed high ends (the low end when the range
-    is open); closed high ends of bounded ranges; open-ended and disclosed counts."""
-    low, high = Round.amount_low_fen, Round.amount_high_fen
-    return [
-        func.sum(low).label("low"),
-        func.sum(case((high.is_(None), low), else_=high - 1)).label("mid_high"),
-        func.sum(case((Round.amount_kind == "exact", low), else_=None)).label("exact"),
-        func.sum(case((high.is_not(None), high - 1), else_=None)).label("high"),
-        func.count(case((and_(low.is_not(None), high.is_(None)), 1))).label("open"),
-        func.count(low).label("with_amount"),
-    ]
-
-
 def _amounts(row: Any) -> dict[str, Any]:
     low, mid_high = _int(row.low), _int(row.mid_high)
     return {
@@ -118,14 +109,6 @@ def _amounts(row: Any) -> dict[str, Any]:
         "estimated_low_fen": low,
         "estimated_high_fen": None if row.open else _int(row.high),
     }
-
-
-def _state_owned_rounds() -> Select[Any]:
-    return (
-        select(RoundInvestor.round_id)
-        .join(Investor, Investor.id == RoundInvestor.investor_id)
-        .where(Investor.kind == "state_owned")
-    )
 
 
 def _in_years(years: Iterable[int]) -> list[int]:
@@ -136,16 +119,11 @@ _SUMS = ("events", "companies", "early", "state", "low", "mid_high", "exact", "h
          "with_amount")  # fmt: skip
 
 
-def _cells(session: Session, years: list[int], f: Filters) -> dict[int, list[Any]]:
-    """Counts and amount sums per year, sector and province (year -> rows), in one query.
-
-    Every figure of the financing values and of the sector, province and Yangtze delta
-    breakdowns is a sum of these cells: an organisation has one sector and one province, so
-    its rounds of a year fall in one cell and distinct companies add up too."""
+def _cells_from_rounds(years: list[int], f: Filters) -> Select[Any]:
     # A round has a state-owned investor when it is among the distinct rounds of such
     # investors: an outer join (a hash join on PostgreSQL at any size), where ``IN (subquery)``
     # inside CASE becomes a per-row scan once the subquery outgrows PostgreSQL's work_mem.
-    state = _state_owned_rounds().distinct().subquery()
+    state = rollups.state_owned_rounds()
     query = rounds_query(
         select(
             Round.year.label("year"),
@@ -155,15 +133,48 @@ def _cells(session: Session, years: list[int], f: Filters) -> dict[int, list[Any
             func.count(distinct(Round.organisation_id)).label("companies"),
             func.count(case((Round.stage.in_(sorted(EARLY_STAGES)), 1))).label("early"),
             func.count(state.c.round_id).label("state"),
-            *_amount_columns(),
+            *rollups.amount_sums(),
         ),
         f,
     )
-    query = (
+    return (
         query.outerjoin(state, state.c.round_id == Round.id)
         .where(Round.year.in_(years))
         .group_by(Round.year, Organisation.sector, Organisation.province)
     )
+
+
+def _cells_from_rollups(years: list[int], f: Filters) -> Select[Any]:
+    # One OrgYear row per company with rounds in the year, so counting rows counts companies.
+    sums = [func.sum(getattr(OrgYear, k)).label(k) for k in _SUMS if k != "companies"]
+    query = select(
+        OrgYear.year.label("year"),
+        Organisation.sector.label("sector"),
+        Organisation.province.label("province"),
+        func.count(OrgYear.organisation_id).label("companies"),
+        *sums,
+    ).join(Organisation, Organisation.id == OrgYear.organisation_id)
+    return (
+        _orgs(query, f)
+        .where(OrgYear.year.in_(years))
+        .group_by(OrgYear.year, Organisation.sector, Organisation.province)
+    )
+
+
+def _needs_rounds(f: Filters) -> bool:
+    """True when the filters look inside rounds (stage, investor type), which the rollups
+    (per company and year) cannot answer."""
+    return f.stage is not None or f.investor_type is not None
+
+
+def _cells(session: Session, years: list[int], f: Filters) -> dict[int, list[Any]]:
+    """Counts and amount sums per year, sector and province (year -> rows), in one query, from
+    the rollups when the filters allow and from the rounds otherwise (the same figures).
+
+    Every figure of the financing values and of the sector, province and Yangtze delta
+    breakdowns is a sum of these cells: an organisation has one sector and one province, so
+    its rounds of a year fall in one cell and distinct companies add up too."""
+    query = _cells_from_rounds(years, f) if _needs_rounds(f) else _cells_from_rollups(years, f)
     out: dict[int, list[Any]] = {y: [] for y in years}
     for row in session.execute(query):
         out[row.year].append(row)
@@ -220,26 +231,33 @@ def _group_dict(row: Any) -> dict[str, Any]:
 
 
 def _top_investors(session: Session, years: list[int], f: Filters) -> dict[int, list[Any]]:
-    # Count per investor id and year over the years' rounds first (driven by the rounds' year
-    # index and the links' primary key), then rank those counts within each year and fetch the
-    # names of the top ones: far less work than grouping the join of every link with its
-    # investor. (round_id, investor_id) is the links' primary key, so counting links per
-    # investor counts distinct rounds.
-    per_investor = (
-        rounds_query(
-            select(
-                Round.year.label("year"),
-                RoundInvestor.investor_id.label("investor_id"),
-                func.count(RoundInvestor.round_id).label("events"),
-                func.count(case((RoundInvestor.lead.is_(True), 1))).label("led"),
-            ),
-            f,
+    # Count per investor id and year first (the rollup, or the filtered rounds' links), then
+    # rank those counts within each year and fetch the names of the top ones: far less work
+    # than grouping the join of every link with its investor. (round_id, investor_id) is the
+    # links' primary key, so counting links per investor counts distinct rounds.
+    if f == Filters():
+        per_investor = (
+            select(InvestorYear.year, InvestorYear.investor_id, InvestorYear.events,
+                   InvestorYear.led)
+            .where(InvestorYear.year.in_(years))
+            .subquery()
+        )  # fmt: skip
+    else:
+        per_investor = (
+            rounds_query(
+                select(
+                    Round.year.label("year"),
+                    RoundInvestor.investor_id.label("investor_id"),
+                    func.count(RoundInvestor.round_id).label("events"),
+                    func.count(case((RoundInvestor.lead.is_(True), 1))).label("led"),
+                ),
+                f,
+            )
+            .join(RoundInvestor, RoundInvestor.round_id == Round.id)
+            .where(Round.year.in_(years))
+            .group_by(Round.year, RoundInvestor.investor_id)
+            .subquery()
         )
-        .join(RoundInvestor, RoundInvestor.round_id == Round.id)
-        .where(Round.year.in_(years))
-        .group_by(Round.year, RoundInvestor.investor_id)
-        .subquery()
-    )
     ranked = (
         select(
             per_investor.c.year,

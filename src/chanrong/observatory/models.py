@@ -9,13 +9,13 @@ range), ``band`` (``amount_high_fen`` None when open-ended), ``undisclosed`` or 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chanrong.db import Base
+from chanrong.db import Base, UTCDateTime
 
 SECTORS = (
     "network",  # networks, identifier resolution (标识解析)
@@ -125,6 +125,39 @@ class Financials(Base):
     net_profit_fen: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class OrgYear(Base):
+    """The rollup of an organisation's rounds of one year (``rollups.refresh`` keeps it): the
+    counts and amount sums the yearly indicators add up, so they read one row per company and
+    year instead of every round. Amount sums are fen, as ``indicators`` defines them."""
+
+    __tablename__ = "obs_org_years"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("obs_organisations.id"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(primary_key=True, index=True)
+    events: Mapped[int]
+    early: Mapped[int]  # seed, angel and A-class rounds
+    state: Mapped[int]  # rounds with a state-owned investor
+    low: Mapped[int] = mapped_column(BigInteger)  # sum of low ends
+    mid_high: Mapped[int] = mapped_column(BigInteger)  # closed high ends, low end when open
+    exact: Mapped[int] = mapped_column(BigInteger)  # sum of exact amounts
+    high: Mapped[int] = mapped_column(BigInteger)  # closed high ends of bounded ranges
+    open: Mapped[int]  # rounds whose range has no upper end
+    with_amount: Mapped[int]  # rounds with any amount
+
+
+class InvestorYear(Base):
+    """The rollup of an investor's rounds of one year (``rollups.refresh`` keeps it)."""
+
+    __tablename__ = "obs_investor_years"
+
+    investor_id: Mapped[int] = mapped_column(ForeignKey("obs_investors.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, index=True)
+    events: Mapped[int]
+    led: Mapped[int]
+
+
 class ReviewItem(Base):
     """An uncertain name match left for a person: a name from a source and the organisation it
     may be (the row was imported under its own organisation meanwhile)."""
@@ -139,3 +172,5 @@ class ReviewItem(Base):
     score: Mapped[float]
     reason: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(12), default="open")
+    decided_by_user: Mapped[int | None] = mapped_column()  # the deciding user's id, if a user
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

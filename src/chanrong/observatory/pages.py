@@ -2,7 +2,8 @@
 interactive charts, the deals matching the filters, the reconciliation with the report's
 published figures, and the review list of uncertain name matches.
 
-Readable by every logged-in user, as the API is. Pages only call ``observatory.service``.
+Readable by every logged-in user, as the API is; platform administrators decide review items.
+Pages only call ``observatory.service``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from chanrong import clock
+from chanrong.errors import ChanrongError
 from chanrong.http import Tx
 from chanrong.money import format_cny, format_cny_en
 from chanrong.observatory import service
@@ -32,6 +34,7 @@ TREND_YEARS = 5  # events and amount
 STATE_YEARS = 3  # state-owned participation
 YEAR_CHOICES = 10
 FEN_PER_YI = Decimal(10) ** 10
+MAX_ID = 2**31 - 1  # review item ids are 32-bit integers
 Text = Annotated[str, Query(max_length=32)]
 
 
@@ -207,6 +210,49 @@ def reconciliation_page(
 
 @router.get("/observatory/review", response_class=HTMLResponse)
 def review_page(request: Request, session: Tx, who: ConsoleUser) -> Response:
-    """Uncertain company-name matches waiting for a person (read-only)."""
-    sign_in(request, who)
-    return render(request, "observatory/review.html", {"items": service.list_review(session)})
+    """Uncertain company-name matches waiting for a person; platform administrators accept
+    (merge) or reject them."""
+    principal = sign_in(request, who)
+    return render(request, "observatory/review.html", {
+        "items": service.list_review(session), "can_decide": principal.is_platform_admin,
+    })  # fmt: skip
+
+
+def _decide(request: Request, session: Session, who: Any, item_id: int, accept: bool) -> Response:
+    """Accept or reject an item. htmx gets the decided row back (or the row with the reason it
+    was refused: htmx swaps only 2xx answers); a plain form post goes back to the list, and a
+    refusal shows as the error page."""
+    principal = sign_in(request, who)
+    decide = service.accept_review if accept else service.reject_review
+    if request.headers.get("hx-request") != "true":
+        decide(session, item_id=item_id, actor=principal)
+        return RedirectResponse("/observatory/review", status_code=303)
+    try:
+        with session.begin_nested():  # a refused decision leaves nothing behind
+            item = decide(session, item_id=item_id, actor=principal)
+    except ChanrongError as error:
+        found = service.review.listed(session, status=None, ids=[item_id])
+        if not found:
+            raise
+        item, refused = found[0], error
+    else:
+        refused = None
+    return render(request, "observatory/_review_row.html", {
+        "r": item, "can_decide": principal.is_platform_admin, "refused": refused,
+    })  # fmt: skip
+
+
+@router.post("/observatory/review/{item_id}/accept", response_class=HTMLResponse)
+def accept_review(
+    item_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Request, session: Tx, who: ConsoleUser
+) -> Response:
+    """Accept a review item: its organisation is merged into the candidate."""
+    return _decide(request, session, who, item_id, accept=True)
+
+
+@router.post("/observatory/review/{item_id}/reject", response_class=HTMLResponse)
+def reject_review(
+    item_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Request, session: Tx, who: ConsoleUser
+) -> Response:
+    """Reject a review item: different companies, not listed again."""
+    return _decide(request, session, who, item_id, accept=False)

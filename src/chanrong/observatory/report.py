@@ -21,7 +21,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 
 from chanrong.money import format_cny
@@ -191,7 +191,7 @@ def gather(session: Session, year: int, investor: str | None = None) -> dict[str
         "review": _table(
             "待复核名称匹配 / Review list",
             ["名称 / name", "候选 / candidate", "得分 / score", "原因 / reason"],
-            [[r["name"], r["candidate_id"], r["score"], r["reason"]] for r in review],
+            [[r["name"], _candidate_name(r), r["score"], r["reason"]] for r in review],
         ),
     }
     for figure in figure_set:
@@ -206,9 +206,23 @@ def gather(session: Session, year: int, investor: str | None = None) -> dict[str
         "gaps": sum(1 for r in recon if r["status"] == "gap"),
         "merged_count": merged_count,
         "review_count": len(review),
+        "synthetic_rounds": _synthetic_rounds(session, year),
         "definitions": DEFINITIONS,
         "rules": _rules(),
     }
+
+
+def _candidate_name(item: dict[str, Any]) -> str:
+    candidate = item.get("candidate")
+    return candidate["name"] if candidate else str(item["candidate_id"])
+
+
+def _synthetic_rounds(session: Session, year: int) -> int:
+    """Rounds of ``year`` that come from the synthetic generator (sources ``synthetic:...``)."""
+    query = select(func.count(Round.id)).where(
+        Round.year == year, Round.sources.cast(String).like("%synthetic:%")
+    )
+    return int(session.scalar(query) or 0)
 
 
 def _raw(value: Any) -> Any:
@@ -235,19 +249,19 @@ def write_xlsx(path: Path, tables: dict[str, dict[str, Any]]) -> None:
     workbook.save(path)
 
 
-def render_html(data: dict[str, Any]) -> str:
-    """The report's HTML (figures linked as ``figures/<key>.svg``)."""
+def render_html(data: dict[str, Any], image_ext: str = "svg") -> str:
+    """The report's HTML (figures linked as ``figures/<key>.<image_ext>``)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     templates = files("chanrong.web") / "templates" / "observatory"
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape())
-    return env.get_template("report.html").render(**data)
+    return env.get_template("report.html").render(**data, image_ext=image_ext)
 
 
-def _pdf_weasyprint(html: Path, pdf: Path) -> int:
+def _pdf_weasyprint(html: str, pdf: Path) -> int:
     from weasyprint import HTML
 
-    document = HTML(filename=str(html), base_url=str(html.parent)).render()
+    document = HTML(string=html, base_url=str(pdf.parent)).render()
     document.write_pdf(str(pdf))
     return len(document.pages)
 
@@ -298,7 +312,9 @@ def build_report(
     html.write_text(render_html(data), encoding="utf-8")
     write_xlsx(xlsx, data["tables"])
     try:
-        pages, engine = _pdf_weasyprint(html, pdf), "weasyprint"
+        # The PDF takes the PNG figures: WeasyPrint draws matplotlib's SVG glyph by glyph,
+        # which made a report take half a minute; the PNGs print sharp at their resolution.
+        pages, engine = _pdf_weasyprint(render_html(data, "png"), pdf), "weasyprint"
     except (ImportError, OSError):  # WeasyPrint or its pango libraries are missing
         pages, engine = _pdf_matplotlib(pdf, data), "matplotlib"
     return ReportFiles(html, pdf, xlsx, rendered, engine, pages)

@@ -14,9 +14,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chanrong.errors import Invalid
 from chanrong.kit import tabular
+from chanrong.observatory import review, rollups
 from chanrong.observatory.errors import UnknownIndicatorFilter
 from chanrong.observatory.importing import ImportResult, import_deals
+from chanrong.observatory.importing_listings import (
+    UpsertResult,
+    import_financials,
+    import_investors,
+    import_listings,
+)
 from chanrong.observatory.indicators import (
     Filters,
     compute_indicators,
@@ -28,7 +36,6 @@ from chanrong.observatory.models import (
     STATE_LEVELS,
     Investor,
     Organisation,
-    ReviewItem,
     Round,
     RoundInvestor,
 )
@@ -37,17 +44,25 @@ from chanrong.parties.service import require_platform_admin
 from chanrong.principal import Principal
 
 __all__ = [
+    "IMPORT_KINDS",
     "Filters",
     "ImportResult",
+    "UpsertResult",
+    "accept_review",
     "compute_indicators",
     "compute_series",
     "import_deal_rows",
     "import_deals",
+    "import_financial_rows",
+    "import_investor_rows",
+    "import_listing_rows",
+    "import_rows",
     "list_deals",
     "list_review",
     "load_reference",
     "load_sample",
     "reconcile",
+    "reject_review",
     "set_investor",
 ]
 SAMPLE_FILE = "named-deals.csv"
@@ -64,6 +79,69 @@ def import_deal_rows(
     """``import_deals`` for a platform administrator (the API and CLI edge)."""
     require_platform_admin(actor)
     return import_deals(session, rows=rows, mapping=mapping)
+
+
+def import_listing_rows(
+    session: Session,
+    *,
+    actor: Principal,
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    mapping: Mapping[str, str] | None = None,
+) -> UpsertResult:
+    """``import_listings`` (exchange, board, dates, IPO proceeds) for a platform administrator."""
+    require_platform_admin(actor)
+    return import_listings(session, rows=rows, mapping=mapping)
+
+
+def import_financial_rows(
+    session: Session,
+    *,
+    actor: Principal,
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    mapping: Mapping[str, str] | None = None,
+) -> UpsertResult:
+    """``import_financials`` (yearly revenue, net profit) for a platform administrator."""
+    require_platform_admin(actor)
+    return import_financials(session, rows=rows, mapping=mapping)
+
+
+def import_investor_rows(
+    session: Session,
+    *,
+    actor: Principal,
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    mapping: Mapping[str, str] | None = None,
+) -> UpsertResult:
+    """``import_investors`` for a platform administrator; every change goes through
+    ``set_investor``."""
+    require_platform_admin(actor)
+    return import_investors(session, rows=rows, mapping=mapping, classify=set_investor)
+
+
+IMPORT_KINDS = {
+    "deals": import_deal_rows,
+    "listings": import_listing_rows,
+    "financials": import_financial_rows,
+    "investors": import_investor_rows,
+}
+
+
+def import_rows(
+    session: Session,
+    *,
+    actor: Principal,
+    kind: str,
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    mapping: Mapping[str, str] | None = None,
+) -> ImportResult | UpsertResult:
+    """Import a file of ``kind`` (``IMPORT_KINDS``: deals, listings, financials, investors)."""
+    if kind not in IMPORT_KINDS:
+        raise Invalid(
+            f"unknown import kind {kind!r} (one of {', '.join(IMPORT_KINDS)})",
+            field="kind",
+            rule="enum",
+        )
+    return IMPORT_KINDS[kind](session, actor=actor, rows=rows, mapping=mapping)
 
 
 def set_investor(
@@ -86,8 +164,11 @@ def set_investor(
     if investor is None:
         investor = Investor(name=name)
         session.add(investor)
+    retyped = investor.kind != kind and investor.id is not None
     investor.kind, investor.state_level, investor.parent_group = kind, state_level, parent_group
     session.flush()
+    if retyped:  # the state-owned share of its rounds' companies may change
+        rollups.refresh_investor(session, investor.id)
     return investor
 
 
@@ -152,15 +233,16 @@ def list_deals(
 
 
 def list_review(session: Session, *, status: str = "open") -> list[dict[str, Any]]:
-    """The review list of uncertain name matches."""
-    rows = session.scalars(
-        select(ReviewItem).where(ReviewItem.status == status).order_by(ReviewItem.score.desc())
-    )
-    return [
-        {
-            "id": r.id, "name": r.name, "organisation_id": r.organisation_id,
-            "candidate_id": r.candidate_id, "score": r.score, "reason": r.reason,
-            "status": r.status,
-        }
-        for r in rows
-    ]  # fmt: skip
+    """The review list of uncertain name matches, with the name, province and sector of the
+    organisation each name was imported under and of the candidate (``review.listed``)."""
+    return review.listed(session, status=status)
+
+
+def accept_review(session: Session, *, item_id: int, actor: Principal) -> dict[str, Any]:
+    """Accept a review item: merge its organisation into the candidate (``review.accept``)."""
+    return review.accept(session, item_id=item_id, actor=actor)
+
+
+def reject_review(session: Session, *, item_id: int, actor: Principal) -> dict[str, Any]:
+    """Reject a review item: different companies, not listed again (``review.reject``)."""
+    return review.reject(session, item_id=item_id, actor=actor)

@@ -35,6 +35,7 @@ from sqlalchemy import String, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from chanrong.kit import tabular
+from chanrong.observatory import rollups
 from chanrong.observatory.errors import SyntheticAlreadyLoaded
 from chanrong.observatory.models import (
     Financials,
@@ -490,6 +491,7 @@ class DealGenerator:
                         f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
                     )
                 )
+        rollups.refresh(session)
         return counts | {
             "organisations": len(org_rows), "investors": len(inv_rows),
             "listings": len(listings), "financials": len(fin_rows),

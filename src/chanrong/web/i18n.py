@@ -467,6 +467,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "obs_score": ("相似度", "Score"),
     "obs_reason": ("原因", "Reason"),
     "obs_no_review": ("没有待复核的名称匹配", "No name matches wait for review"),
+    "obs_decision": ("处理", "Decision"),
+    "obs_accept": ("确认同一企业", "Accept"),
+    "obs_reject": ("不是同一企业", "Reject"),
+    "obs_accept_confirm": (
+        "确认「{name}」就是「{candidate}」？两家企业的融资记录将合并，且无法撤销。",
+        "Is {name} the same company as {candidate}? Their records will be merged; this cannot "
+        "be undone.",
+    ),
+    "obs_review_status_open": ("待复核", "Open"),
+    "obs_review_status_accepted": ("已合并", "Accepted (merged)"),
+    "obs_review_status_rejected": ("已驳回", "Rejected"),
+    "obs_review_status_closed": ("已随合并关闭", "Closed by a merge"),
     # errors
     "error": ("出错了", "Something went wrong"),
     "error_400": ("请求有误", "Bad request"),
