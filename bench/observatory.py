@@ -47,7 +47,7 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from _common import clean_up, create_pg_database, emit, load_average, raise_on_sigterm
 from chanrong import db as db_module
@@ -130,9 +130,33 @@ def chanrong_figures(database: db_module.Database) -> dict[str, Any]:
 
 
 def refresh_rollups(database: db_module.Database, organisation_ids: list[int] | None) -> None:
-    """Rebuild the yearly rollups (all, or those of some organisations, as an import does)."""
+    """Rebuild the yearly rollups (all), or keep those of some organisations current across a
+    change to their rounds, as an import does (here: one round of each gets one more investor
+    link, so every one of them and their investors' rows change)."""
     with database.transaction() as session:
-        rollups.refresh(session, organisation_ids=organisation_ids)
+        if organisation_ids is None:
+            rollups.refresh(session)
+            return
+        with rollups.tracking(session, organisation_ids):
+            touch_rounds(session, organisation_ids)
+
+
+def touch_rounds(session: Any, organisation_ids: list[int]) -> None:
+    """Link the first investor to the first round of each organisation where it is missing."""
+    investor = session.scalar(select(Investor.id).order_by(Investor.id).limit(1))
+    firsts = session.execute(
+        select(Round.organisation_id, func.min(Round.id))
+        .where(Round.organisation_id.in_(organisation_ids))
+        .group_by(Round.organisation_id)
+    )
+    linked = set(
+        session.scalars(select(RoundInvestor.round_id).where(RoundInvestor.investor_id == investor))
+    )
+    session.add_all(
+        RoundInvestor(round_id=round_id, investor_id=investor, lead=False)
+        for _, round_id in firsts
+        if round_id not in linked
+    )
 
 
 def filtered_figures(database: db_module.Database) -> None:
@@ -364,13 +388,6 @@ def run_backend(
     ours, times = timed(lambda: chanrong_figures(database), profile.repeats)
     f[f"{key}chanrong_s"] = round(min(times), 3)
     f[f"{key}chanrong_first_s"] = round(times[0], 3)
-    _, rebuild = timed(lambda: refresh_rollups(database, None), 1)
-    f[f"{key}rollup_rebuild_s"] = round(rebuild[0], 3)
-    some = list(range(1, min(REFRESHED_ORGS, profile.orgs) + 1))
-    _, partial = timed(lambda: refresh_rollups(database, some), 1)
-    f[f"{key}rollup_refresh_1000_orgs_s"] = round(partial[0], 3)
-    _, filtered = timed(lambda: filtered_figures(database), 1)
-    f[f"{key}chanrong_stage_filter_s"] = round(filtered[0], 3)
     tables, load_times = timed(lambda: pandas_load(database), 1)
     f[f"{key}pandas_load_s"] = round(load_times[0], 3)
     theirs, pd_times = timed(lambda: pandas_figures(tables), profile.repeats)
@@ -378,6 +395,14 @@ def run_backend(
     f[f"{key}pandas_total_s"] = round(f[f"{key}pandas_load_s"] + f[f"{key}pandas_compute_s"], 3)
     f[f"{key}speedup_total"] = round(f[f"{key}pandas_total_s"] / f[f"{key}chanrong_s"], 2)
     f[f"{key}speedup_compute"] = round(f[f"{key}pandas_compute_s"] / f[f"{key}chanrong_s"], 2)
+    _, filtered = timed(lambda: filtered_figures(database), 1)
+    f[f"{key}chanrong_stage_filter_s"] = round(filtered[0], 3)
+    # Last, as they change the data (after every comparison is computed):
+    _, rebuild = timed(lambda: refresh_rollups(database, None), 1)
+    f[f"{key}rollup_rebuild_s"] = round(rebuild[0], 3)
+    some = list(range(1, min(REFRESHED_ORGS, profile.orgs) + 1))
+    _, partial = timed(lambda: refresh_rollups(database, some), 1)
+    f[f"{key}rollup_refresh_1000_orgs_s"] = round(partial[0], 3)
     mine = comparable(ours)
     return mine, theirs
 
@@ -413,8 +438,8 @@ def report(f: dict[str, Any], keys: list[tuple[str, str]]) -> None:
     row("  with a stage filter (s)", "chanrong_stage_filter_s", "{:.3f}",
         "from the rounds, not the rollups")  # fmt: skip
     row("rollups: full rebuild (s)", "rollup_rebuild_s", "{:.3f}", "paid at bulk load")
-    row("rollups: refresh 1,000 organisations (s)", "rollup_refresh_1000_orgs_s", "{:.3f}",
-        "paid by an import touching them")  # fmt: skip
+    row("rollups: change 1,000 organisations (s)", "rollup_refresh_1000_orgs_s", "{:.3f}",
+        "a round each gets an investor; rollups kept")  # fmt: skip
     row("pandas: load tables (s)", "pandas_load_s", "{:.3f}", "read_sql into DataFrames")
     row("pandas: compute (s)", "pandas_compute_s", "{:.3f}", "merges + groupbys")
     row("pandas: load + compute (s)", "pandas_total_s", "{:.3f}", "like for like")

@@ -184,12 +184,12 @@ def create_obs_round(session: Session, organisation: Any, **overrides: Any) -> A
         "amount_text": "",
         "sources": ["factory"],
     }
-    r = Round(**(fields | overrides))
-    session.add(r)
-    session.flush()
-    for investor, lead in investors:
-        session.add(RoundInvestor(round_id=r.id, investor_id=investor.id, lead=lead))
-    rollups.refresh(session, organisation_ids=[organisation.id])
+    with rollups.tracking(session, [organisation.id]):
+        r = Round(**(fields | overrides))
+        session.add(r)
+        session.flush()
+        for investor, lead in investors:
+            session.add(RoundInvestor(round_id=r.id, investor_id=investor.id, lead=lead))
     return r
 
 
@@ -270,3 +270,16 @@ def create_device(
     session.add(device)
     session.flush()
     return device
+
+
+def raw_batch(
+    readings: list[dict[str, Any]], *, channel: str = "file", source: str = "test.csv"
+) -> Any:
+    """A telemetry ``RawBatch`` of ``readings`` (dicts with device, metric, ts_ms, value and
+    optionally unit; line numbers from 1 in list order)."""
+    import pyarrow as pa
+
+    from chanrong.telemetry.batch import RAW_SCHEMA, RawBatch
+
+    rows = [{"unit": None, **r, "line": i} for i, r in enumerate(readings, start=1)]
+    return RawBatch(pa.Table.from_pylist(rows, schema=RAW_SCHEMA), channel, source)

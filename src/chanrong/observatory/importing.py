@@ -370,9 +370,22 @@ def import_deals(
     if not drafts:
         return result
     org_of, review_notes = resolve_companies(session, drafts, result)
-    org_ids = sorted(set(org_of.values()))
+    with rollups.tracking(session, org_of.values()):
+        _store(session, drafts, org_of, review_notes, result)
+    return result
+
+
+def _store(
+    session: Session,
+    drafts: list[_Draft],
+    org_of: dict[str, int],
+    review_notes: dict[str, list[FieldError]],
+    result: ImportResult,
+) -> None:
+    """Add each draft as a new round of its company, or merge it into the round it reports."""
     rounds: dict[int, list[Round]] = defaultdict(list)
-    for r in session.scalars(select(Round).where(Round.organisation_id.in_(org_ids))):
+    query = select(Round).where(Round.organisation_id.in_(sorted(set(org_of.values()))))
+    for r in session.scalars(query):
         rounds[r.organisation_id].append(r)
     investors = {i.name: i for i in session.scalars(select(Investor))}
     touched: set[int] = set()
@@ -400,8 +413,6 @@ def import_deals(
         else:
             result.unchanged += 1
         _link_investors(session, found, d.investors, investors)
-    rollups.refresh(session, organisation_ids=org_ids)
-    return result
 
 
 def _link_investors(

@@ -126,7 +126,7 @@ class Financials(Base):
 
 
 class OrgYear(Base):
-    """The rollup of an organisation's rounds of one year (``rollups.refresh`` keeps it): the
+    """The rollup of an organisation's rounds of one year (``rollups`` keeps it): the
     counts and amount sums the yearly indicators add up, so they read one row per company and
     year instead of every round. Amount sums are fen, as ``indicators`` defines them."""
 
@@ -148,7 +148,7 @@ class OrgYear(Base):
 
 
 class InvestorYear(Base):
-    """The rollup of an investor's rounds of one year (``rollups.refresh`` keeps it)."""
+    """The rollup of an investor's rounds of one year (``rollups`` keeps it)."""
 
     __tablename__ = "obs_investor_years"
 

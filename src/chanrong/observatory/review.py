@@ -209,10 +209,10 @@ def _merge(session: Session, item: ReviewItem, kept: Organisation, other: Organi
     kept.sector = kept.sector or other.sector
     if _LISTING_RANK.get(other.listing_status, 0) > _LISTING_RANK.get(kept.listing_status, 0):
         kept.listing_status = other.listing_status
-    _move_rounds(session, kept, other)
+    # The rollups follow the rounds; the emptied organisation's rows go before it does.
+    with rollups.tracking(session, [kept.id, other.id]):
+        _move_rounds(session, kept, other)
     _move_financials(session, kept, other)
-    # Before the organisation goes: its rollup rows (none now) are wiped, the kept one's rebuilt.
-    rollups.refresh(session, organisation_ids=[kept.id, other.id])
     _repoint_items(session, item, kept.id, other.id)
     session.delete(other)
     session.flush()

@@ -2,10 +2,10 @@
 
 The indicators add up a million rounds; reading one row per company and year instead (a quarter
 of the rows, with the state-owned test already done) is what keeps them within their time
-budget. The rollups are derived data: every service that changes rounds, their investors or an
-investor's type calls ``refresh`` for the organisations it touched, in the same transaction, so
-a reader never sees a rollup out of step with the rounds. ``refresh()`` with no arguments
-rebuilds everything (after a bulk load).
+budget. The rollups are derived data, kept in the same transaction as the change: a service
+that changes rounds or their investors does it inside ``tracking(session, organisation_ids)``,
+a change of an investor's type calls ``refresh_investor``, and a bulk load calls ``refresh``
+(rebuild everything). A reader never sees a rollup out of step with the rounds.
 
 The sums are those ``indicators`` defines (fen); ``indicators`` reads them whenever the filters
 do not need single rounds (no stage, no investor type), and the rounds otherwise.
@@ -14,9 +14,10 @@ do not need single rounds (no stage, no investor type), and the rounds otherwise
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, insert, select
+from sqlalchemy import Select, and_, case, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from chanrong.observatory.models import Investor, InvestorYear, OrgYear, Round, RoundInvestor
@@ -74,8 +75,8 @@ def _org_years(organisation_ids: Collection[int] | None) -> Select[Any]:
     return query
 
 
-def _investor_years(investor_ids: Collection[int] | None) -> Select[Any]:
-    query = (
+def _investor_years() -> Select[Any]:
+    return (
         select(
             RoundInvestor.investor_id,
             Round.year,
@@ -85,9 +86,6 @@ def _investor_years(investor_ids: Collection[int] | None) -> Select[Any]:
         .join(Round, Round.id == RoundInvestor.round_id)
         .group_by(RoundInvestor.investor_id, Round.year)
     )
-    if investor_ids is not None:
-        query = query.where(RoundInvestor.investor_id.in_(investor_ids))
-    return query
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -100,53 +98,99 @@ _ORG_YEAR_COLUMNS = [c.name for c in OrgYear.__table__.columns]
 _INVESTOR_YEAR_COLUMNS = [c.name for c in InvestorYear.__table__.columns]
 
 
-def _rebuild_org_years(session: Session, ids: list[int] | None) -> None:
-    wipe = delete(OrgYear)
-    if ids is not None:
-        wipe = wipe.where(OrgYear.organisation_id.in_(ids))
-    session.execute(wipe)
+def refresh(session: Session) -> None:
+    """Rebuild every rollup from the rounds (after a bulk load; the migration that adds them).
+    Flushes the session first so pending rounds count; never commits."""
+    session.flush()
+    session.execute(delete(OrgYear))
+    session.execute(insert(OrgYear).from_select(_ORG_YEAR_COLUMNS, _org_years(None)))
+    session.execute(delete(InvestorYear))
+    session.execute(insert(InvestorYear).from_select(_INVESTOR_YEAR_COLUMNS, _investor_years()))
+
+
+def _rebuild_org_years(session: Session, ids: list[int]) -> None:
+    session.execute(delete(OrgYear).where(OrgYear.organisation_id.in_(ids)))
     session.execute(insert(OrgYear).from_select(_ORG_YEAR_COLUMNS, _org_years(ids)))
 
 
-def _rebuild_investor_years(session: Session, ids: list[int] | None) -> None:
-    wipe = delete(InvestorYear)
-    if ids is not None:
-        wipe = wipe.where(InvestorYear.investor_id.in_(ids))
-    session.execute(wipe)
-    session.execute(insert(InvestorYear).from_select(_INVESTOR_YEAR_COLUMNS, _investor_years(ids)))
+Contributions = dict[tuple[int, int], tuple[int, int]]
+"""(investor id, year) -> (rounds, rounds led) of some organisations' rounds."""
 
 
-def refresh(
-    session: Session,
-    *,
-    organisation_ids: Collection[int] | None = None,
-    investor_ids: Collection[int] = (),
-) -> None:
-    """Recompute the rollups of ``organisation_ids`` (every year) and of the investors in their
-    rounds plus ``investor_ids``; everything when ``organisation_ids`` is None. Flushes the
-    session first so pending rounds count; never commits."""
-    session.flush()
-    if organisation_ids is None:
-        _rebuild_org_years(session, None)
-        _rebuild_investor_years(session, None)
-        return
-    investors = set(investor_ids)
+def _contributions(session: Session, organisation_ids: list[int]) -> Contributions:
+    out: Contributions = {}
     for chunk in _chunks(organisation_ids):
-        _rebuild_org_years(session, chunk)
-        investors.update(
-            session.scalars(
-                select(RoundInvestor.investor_id)
-                .join(Round, Round.id == RoundInvestor.round_id)
-                .where(Round.organisation_id.in_(chunk))
-                .distinct()
+        query = (
+            select(
+                RoundInvestor.investor_id,
+                Round.year,
+                func.count(RoundInvestor.round_id),
+                func.count(case((RoundInvestor.lead.is_(True), 1))),
+            )
+            .join(Round, Round.id == RoundInvestor.round_id)
+            .where(Round.organisation_id.in_(chunk))
+            .group_by(RoundInvestor.investor_id, Round.year)
+        )
+        for investor_id, year, events, led in session.execute(query):
+            n, k = out.get((investor_id, year), (0, 0))
+            out[(investor_id, year)] = (n + events, k + led)
+    return out
+
+
+def _apply(session: Session, before: Contributions, after: Contributions) -> None:
+    """Add ``after - before`` to the investor rollups (rows falling to no rounds go)."""
+    delta = {
+        key: (after.get(key, (0, 0))[0] - old[0], after.get(key, (0, 0))[1] - old[1])
+        for key, old in before.items()
+    }
+    for key, new in after.items():
+        delta.setdefault(key, new)
+    delta = {k: d for k, d in delta.items() if d != (0, 0)}
+    for chunk in _chunks(investor for investor, _ in delta):
+        stored = {
+            (r.investor_id, r.year): (r.events, r.led)
+            for r in session.scalars(
+                select(InvestorYear).where(InvestorYear.investor_id.in_(chunk))
+            )
+        }
+        keys = [k for k in delta if k[0] in set(chunk)]
+        session.execute(
+            delete(InvestorYear).where(
+                tuple_(InvestorYear.investor_id, InvestorYear.year).in_(keys)
             )
         )
-    for chunk in _chunks(investors):
-        _rebuild_investor_years(session, chunk)
+        rows = []
+        for investor_id, year in keys:
+            events, led = stored.get((investor_id, year), (0, 0))
+            d_events, d_led = delta[(investor_id, year)]
+            if events + d_events > 0:
+                rows.append({"investor_id": investor_id, "year": year,
+                             "events": events + d_events, "led": led + d_led})  # fmt: skip
+        if rows:
+            session.execute(insert(InvestorYear), rows)
+
+
+@contextmanager
+def tracking(session: Session, organisation_ids: Collection[int]) -> Iterator[None]:
+    """Keep the rollups current across a change to the rounds of ``organisation_ids`` (rounds
+    added, merged, moved between them, investors linked): the block makes the change, then the
+    organisations' rollups are rebuilt and each investor's rollup gets the difference the block
+    made to those organisations' rounds — work in proportion to the change, not the data."""
+    ids = sorted(set(organisation_ids))
+    session.flush()
+    before = _contributions(session, ids)
+    yield
+    session.flush()
+    after = _contributions(session, ids)
+    for chunk in _chunks(ids):
+        _rebuild_org_years(session, chunk)
+    _apply(session, before, after)
+    session.flush()
 
 
 def refresh_investor(session: Session, investor_id: int) -> None:
-    """Recompute the rollups an investor's type enters: the organisations of its rounds."""
+    """Rebuild the rollups an investor's type enters: the company rollups of its rounds'
+    organisations (the state-owned count); its own rollup counts rounds and does not change."""
     session.flush()
     organisations = session.scalars(
         select(Round.organisation_id)
@@ -154,4 +198,5 @@ def refresh_investor(session: Session, investor_id: int) -> None:
         .where(RoundInvestor.investor_id == investor_id)
         .distinct()
     ).all()
-    refresh(session, organisation_ids=organisations, investor_ids=[investor_id])
+    for chunk in _chunks(organisations):
+        _rebuild_org_years(session, chunk)
