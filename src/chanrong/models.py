@@ -6,6 +6,7 @@ from chanrong.identifiers import models as identifiers_models
 from chanrong.ledger import models as ledger_models
 from chanrong.observatory import models as observatory_models
 from chanrong.parties import models as parties_models
+from chanrong.telemetry import models as telemetry_models
 
 metadata = Base.metadata
 
@@ -16,4 +17,5 @@ __all__ = [
     "metadata",
     "observatory_models",
     "parties_models",
+    "telemetry_models",
 ]

@@ -1,0 +1,2 @@
+"""Industrial telemetry: devices, ingest (MQTT, HTTP, files) through one validation, the
+Parquet store queried with DuckDB, rollups, data quality, device commands and the simulator."""
