@@ -11,9 +11,17 @@ from chanrong.cli import app as cli
 from chanrong.kit import tabular
 from chanrong.observatory.importing import import_deals
 from chanrong.observatory.indicators import compute_indicators
-from chanrong.observatory.models import Investor, Listing, Organisation, Round, RoundInvestor
+from chanrong.observatory.models import (
+    Financials,
+    Investor,
+    Listing,
+    Organisation,
+    Round,
+    RoundInvestor,
+)
 from chanrong.observatory.normalise import parse_amount
 from chanrong.observatory.synthetic_deals import CSV_HEADER, YEARS, DealGenerator
+from tests.factories import create_obs_organisation
 
 
 def _csv(generator: DealGenerator) -> bytes:
@@ -116,3 +124,24 @@ def test_cli_writes_a_labelled_file(tmp_path):
     text = out.read_text(encoding="utf-8-sig").splitlines()
     assert text[0] == ",".join(CSV_HEADER) and len(text) > 50
     assert all("synthetic:0:" in line for line in text[1:])
+
+
+def test_bulk_insert_after_other_data_keeps_financials_with_their_listed_companies(session):
+    create_obs_organisation(session)  # ids already taken: the generator's ids are offset
+    create_obs_organisation(session)
+    DealGenerator(events=600, orgs=150, seed=5).insert_into(session)
+    unlisted = session.scalar(
+        select(func.count(Financials.id)).where(
+            ~select(Listing.id)
+            .where(Listing.organisation_id == Financials.organisation_id)
+            .exists()
+        )
+    )
+    assert unlisted == 0
+    values = compute_indicators(session, year=2024)["values"]
+    assert values["listed_revenue_fen"] > 0
+    yi = 10**10  # 1亿元 in fen
+    # plausible magnitudes for the sector: IPOs of 3亿-30亿元, revenues under 30亿元 a company
+    proceeds = session.scalars(select(Listing.ipo_proceeds_fen).where(Listing.ipo_proceeds_fen > 0))
+    assert all(3 * yi <= p < 30 * yi for p in proceeds)
+    assert values["listed_revenue_fen"] < 30 * yi * values["listed_with_financials"]

@@ -328,7 +328,7 @@ class DealGenerator:
                     "id": len(out) + 1, "organisation_id": org.id, "exchange": board[1],
                     "board": board[0], "listed_on": listed_on, "delisted_on": delisted,
                     "ipo_proceeds_fen": None if rng.random() < 0.05
-                    else rng.randrange(30_000, 300_000) * 10**8,
+                    else rng.randrange(300, 3_000) * 10**8,  # 3亿 - 30亿元, in fen
                 }
             )  # fmt: skip
         return out
@@ -338,7 +338,7 @@ class DealGenerator:
         rng = random.Random(f"{self.seed}:financials")
         out = []
         for listing in listings:
-            revenue = rng.randrange(1_000, 100_000) * 10**8  # 1千万 - 10亿元, in fen
+            revenue = rng.randrange(10, 1_000) * 10**8  # 1千万 - 10亿元, in fen
             for year in range(max(2019, listing["listed_on"].year), 2025):
                 revenue = revenue * rng.randrange(85, 135) // 100
                 profit = revenue * rng.randrange(-15, 18) // 100
@@ -432,10 +432,9 @@ class DealGenerator:
         for row in listings:
             row["id"] += listing0
             row["organisation_id"] += org0
-        fin_rows = self.financials(listings)
+        fin_rows = self.financials(listings)  # the listings' organisation ids are final already
         for row in fin_rows:
             row["id"] += fin0
-            row["organisation_id"] += org0
         for model, rows in ((Listing, listings), (Financials, fin_rows)):
             for chunk in chunks(rows):
                 conn.execute(insert(model), chunk)
