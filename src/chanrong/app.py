@@ -24,6 +24,8 @@ from chanrong.observatory import pages as observatory_pages
 from chanrong.parties import api as parties_api
 from chanrong.parties import pages as parties_pages
 from chanrong.settings import Settings, get_settings
+from chanrong.telemetry import api as telemetry_api
+from chanrong.telemetry import pages as telemetry_pages
 from chanrong.web import pages as web_pages
 
 PROBLEM_JSON = "application/problem+json"
@@ -50,12 +52,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ledger_api.router,
         consent_api.router,
         observatory_api.router,
+        telemetry_api.router,
         web_pages.router,
         parties_pages.router,
         identifiers_pages.router,
         consent_pages.router,
         ledger_pages.router,
         observatory_pages.router,
+        telemetry_pages.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

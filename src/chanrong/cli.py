@@ -15,6 +15,8 @@ from chanrong.observatory import cli as observatory_cli
 from chanrong.parties import cli as parties_cli
 from chanrong.settings import get_settings
 from chanrong.shell import console, open_database
+from chanrong.telemetry import cli as telemetry_cli
+from chanrong.telemetry import simulator_cli
 
 app = typer.Typer(
     help="chanrong (产融): industrial-internet data turned into finance.",
@@ -29,6 +31,8 @@ app.command("demo")(demo_cli.demo)
 app.add_typer(ledger_cli.app, name="ledger")
 app.add_typer(consent_cli.app, name="consent")
 app.add_typer(observatory_cli.app, name="observatory")
+app.command("simulate")(simulator_cli.simulate)
+app.add_typer(telemetry_cli.app, name="telemetry")
 
 
 @app.command()

@@ -72,6 +72,19 @@ class Settings(BaseSettings):
         description="A reading stamped more than this many seconds ahead of the platform "
         "clock is refused (the device clock is wrong).",
     )
+    telemetry_state_cap_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=3600,
+        description="Rollups: a state lasts until the next reading of its series, but at most "
+        "this many seconds (at most 3600).",
+    )
+    telemetry_gap_seconds: int = Field(
+        default=0,
+        ge=0,
+        description="Rollups: an interval between consecutive readings longer than this is a "
+        "gap; 0 means three times the series' median interval in that hour.",
+    )
     command_timeout_seconds: int = Field(
         default=30, description="Seconds a device has to acknowledge a command before a retry."
     )

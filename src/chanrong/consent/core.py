@@ -11,6 +11,9 @@ SCOPES: dict[str, tuple[str, str]] = {
     "energy": ("能耗数据", "energy data"),
     "financials": ("财务报表", "financial statements"),
     "identifier_records": ("标识受保护字段", "protected identifier fields"),
+    # Not data but a right: sending lock / unlock / set-config commands to the owner's devices
+    # (a lessor locks a leased machine that is not paid for); its grants name device handles.
+    "device_control": ("设备控制", "device control"),
 }
 
 PURPOSES: dict[str, tuple[str, str]] = {

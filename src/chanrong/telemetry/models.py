@@ -117,6 +117,32 @@ class DirtyHour(Base):
     hour_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
+class RollupHour(Base):
+    """The rollup of one series (device, metric) over one UTC hour (docs/telemetry-rollups.md).
+
+    Values are in units of the metric's resolution; times are epoch ms. A row with ``readings``
+    0 holds only the tail of a state that began in the hour before (its value columns null)."""
+
+    __tablename__ = "tm_rollup_hours"
+    __table_args__ = (Index("ix_tm_rollup_hours_device_hour", "device_id", "hour_ms"),)
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("tm_devices.id"), primary_key=True)
+    metric_id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    hour_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    readings: Mapped[int] = mapped_column(BigInteger)
+    min_value: Mapped[int | None] = mapped_column(BigInteger)
+    max_value: Mapped[int | None] = mapped_column(BigInteger)
+    sum_value: Mapped[int | None] = mapped_column(BigInteger)  # mean = sum_value / readings
+    last_ts_ms: Mapped[int | None] = mapped_column(BigInteger)
+    last_value: Mapped[int | None] = mapped_column(BigInteger)
+    prev_ts_ms: Mapped[int | None] = mapped_column(BigInteger)  # the reading before the hour
+    counter_use: Mapped[int | None] = mapped_column(BigInteger)  # counters only
+    resets: Mapped[int] = mapped_column(default=0)
+    gaps: Mapped[int] = mapped_column(default=0)
+    gap_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    state_ms: Mapped[dict[str, int] | None] = mapped_column(JSON)  # state code -> ms, states only
+
+
 class Command(Base):
     """A command sent down to a device (lock, unlock, set_config) and where it stands."""
 

@@ -149,6 +149,35 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "tm_rollup_hours",
+        sa.Column("device_id", sa.Integer(), nullable=False),
+        sa.Column("metric_id", sa.SmallInteger(), nullable=False),
+        sa.Column("hour_ms", sa.BigInteger(), nullable=False),
+        sa.Column("readings", sa.BigInteger(), nullable=False),
+        sa.Column("min_value", sa.BigInteger(), nullable=True),
+        sa.Column("max_value", sa.BigInteger(), nullable=True),
+        sa.Column("sum_value", sa.BigInteger(), nullable=True),
+        sa.Column("last_ts_ms", sa.BigInteger(), nullable=True),
+        sa.Column("last_value", sa.BigInteger(), nullable=True),
+        sa.Column("prev_ts_ms", sa.BigInteger(), nullable=True),
+        sa.Column("counter_use", sa.BigInteger(), nullable=True),
+        sa.Column("resets", sa.Integer(), nullable=False),
+        sa.Column("gaps", sa.Integer(), nullable=False),
+        sa.Column("gap_ms", sa.BigInteger(), nullable=False),
+        sa.Column("state_ms", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["device_id"], ["tm_devices.id"], name=op.f("fk_tm_rollup_hours_device_id_tm_devices")
+        ),
+        sa.PrimaryKeyConstraint(
+            "device_id", "metric_id", "hour_ms", name=op.f("pk_tm_rollup_hours")
+        ),
+    )
+    with op.batch_alter_table("tm_rollup_hours", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tm_rollup_hours_device_hour", ["device_id", "hour_ms"], unique=False
+        )
+
+    op.create_table(
         "tm_series",
         sa.Column("device_id", sa.Integer(), nullable=False),
         sa.Column("metric_id", sa.SmallInteger(), nullable=False),
@@ -191,6 +220,10 @@ def downgrade() -> None:
 
     op.drop_table("tm_command_events")
     op.drop_table("tm_series")
+    with op.batch_alter_table("tm_rollup_hours", schema=None) as batch_op:
+        batch_op.drop_index("ix_tm_rollup_hours_device_hour")
+
+    op.drop_table("tm_rollup_hours")
     with op.batch_alter_table("tm_quarantine", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tm_quarantine_received_at"))
         batch_op.drop_index("ix_tm_quarantine_reason_at")
