@@ -30,6 +30,7 @@ from chanrong.telemetry.validation import (
     Validated,
     counter_backwards,
     describe,
+    lookup_devices,
     store_table,
     validate,
 )
@@ -53,7 +54,7 @@ def ingest_batch(
     arrival time in epoch ms (default: the platform clock). The report always balances."""
     arrival = clock_ms() if now_ms is None else now_ms
     report = IngestReport(received=batch.received)
-    quarantine = [_refusal_row(batch, r) for r in batch.refusals]
+    quarantine = _refusal_rows(session, batch)
     checked = validate(session, batch, now_ms=arrival)
     quarantine += _refused_rows(batch, checked.refused)
     outcome = _settle(session, store, batch, checked)
@@ -347,6 +348,18 @@ def _record_conflicts(
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit]
+
+
+def _refusal_rows(session: Session, batch: RawBatch) -> list[dict[str, Any]]:
+    """Quarantine rows of the readings the parser could not read, with the device's id when
+    the handle they came under is registered (so its owner sees them)."""
+    handles = sorted({r.device for r in batch.refusals if r.device})
+    known = lookup_devices(session, handles) if handles else {}
+    rows = [_refusal_row(batch, r) for r in batch.refusals]
+    for row, refusal in zip(rows, batch.refusals, strict=True):
+        if refusal.device in known:
+            row["device_id"] = known[refusal.device][0]
+    return rows
 
 
 def _refusal_row(batch: RawBatch, refusal: Refusal) -> dict[str, Any]:

@@ -3,11 +3,12 @@ must own every registered device it names, or be the platform) and the quarantin
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chanrong.errors import Invalid, OtherPartysData, RoleRequired
 from chanrong.principal import Principal
+from chanrong.telemetry import quarantine
 from chanrong.telemetry.batch import REASONS, IngestReport, RawBatch
 from chanrong.telemetry.ingest import ingest_batch
 from chanrong.telemetry.models import Device, QuarantinedReading
@@ -53,22 +54,18 @@ def list_quarantine(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[QuarantinedReading], int]:
-    """Quarantined readings, newest first, and their total: those of the actor's devices
-    (matched by device id or handle), or every one for the platform; optionally of one
+    """Quarantined readings, newest first, and their total: those of the actor's devices, or
+    every one (readings of unknown devices included) for the platform; optionally of one
     ``reason`` (a code of ``batch.REASONS``) or one device handle."""
     if reason is not None and reason not in REASONS:
         raise Invalid(f"Unknown quarantine reason {reason!r}.", field="reason", rule="one_of")
-    query = select(QuarantinedReading)
+    visible = None
     if not actor.is_platform_admin:
-        mine = select(Device.id).where(Device.owner_party_id == actor.party_id)
-        handles = select(Device.handle).where(Device.owner_party_id == actor.party_id)
-        query = query.where(
-            or_(QuarantinedReading.device_id.in_(mine), QuarantinedReading.device.in_(handles))
+        visible = set(
+            session.scalars(select(Device.id).where(Device.owner_party_id == actor.party_id))
         )
-    if reason is not None:
-        query = query.where(QuarantinedReading.reason == reason)
-    if device is not None:
-        query = query.where(QuarantinedReading.device == device)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = query.order_by(QuarantinedReading.id.desc()).limit(limit).offset(offset)
-    return list(session.scalars(page)), total
+    items = quarantine.list_quarantine(
+        session, reason=reason, device=device, visible=visible, limit=limit, offset=offset
+    )
+    total = quarantine.count_quarantine(session, reason=reason, device=device, visible=visible)
+    return items, total

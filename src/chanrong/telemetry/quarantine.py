@@ -42,6 +42,22 @@ def list_quarantine(
     return list(session.scalars(query))
 
 
+def count_quarantine(
+    session: Session,
+    *,
+    reason: str | None = None,
+    device: str | None = None,
+    visible: Collection[int] | None = None,
+) -> int:
+    """How many quarantined readings ``list_quarantine`` pages through (same filters)."""
+    query = _scoped(select(func.count(QuarantinedReading.id)), visible)
+    if reason is not None:
+        query = query.where(QuarantinedReading.reason == reason)
+    if device is not None:
+        query = query.where(QuarantinedReading.device == device)
+    return int(session.scalar(query) or 0)
+
+
 def quarantine_counts(
     session: Session,
     *,
