@@ -16,12 +16,17 @@ from chanrong.cli import app
 from chanrong.db import Database
 from chanrong.demo import cli as demo_cli
 from chanrong.demo import observatory as demo_obs
+from chanrong.demo import telemetry as demo_tm
 from chanrong.demo.build import DEMO_PASSWORD
+from chanrong.demo.plan import plan_park
 from chanrong.observatory import report
 from chanrong.observatory.figures import investor_deals
 from chanrong.observatory.indicators import compute_indicators
 from chanrong.observatory.models import Round
 from chanrong.settings import Settings, get_settings
+from chanrong.telemetry.catalogue import DEVICE_TYPES
+from chanrong.telemetry.models import QuarantinedReading, SeriesState
+from chanrong.telemetry.store import ParquetStore
 from tests.observatory.test_report import KEYS, _check_outputs
 
 
@@ -113,11 +118,42 @@ def test_observatory_report_on_demo_data(built, demo_db, tmp_path):
     _check_outputs(_written(out, result.output), events, investor=investor)
 
 
+def _telemetry(demo_db: Database) -> tuple[demo_tm.TelemetryCounts, int, int]:
+    """The demo fleet's counts, the stored readings per the series table, quarantined rows."""
+    get_settings.cache_clear()
+    store = ParquetStore.from_settings(get_settings())
+    with demo_db.transaction(write=False) as session:
+        counts = demo_tm.count_telemetry(session, store, demo_tm.demo_fleet(plan_park(2024)))
+        series = session.scalar(select(func.sum(SeriesState.readings)))
+        quarantined = session.scalar(select(func.count(QuarantinedReading.id)))
+    return counts, int(series), int(quarantined)
+
+
+def test_demo_registers_devices_and_a_simulated_week(built, demo_db):
+    assert "SIMULATED" in built.output and "/telemetry/quality" in built.output
+    counts, series, quarantined = _telemetry(demo_db)
+    assert set(counts.devices) == set(DEVICE_TYPES)
+    assert 60 <= sum(counts.devices.values()) <= 120
+    assert counts.readings == series > 0  # DuckDB over the Parquet files agrees with the table
+    assert counts.rollup_rows > 0
+    assert counts.quarantined and quarantined == sum(counts.quarantined.values())
+
+    get_settings.cache_clear()
+    again = CliRunner().invoke(app, ["demo", "--no-report"])
+    assert again.exit_code == 0, again.output
+    assert "already registered" in again.output and "already stored, skipped" in again.output
+    assert _telemetry(demo_db) == (counts, series, quarantined)
+
+
 def test_reset_deletes_only_the_default_sqlite_file(tmp_path):
     for name in ("chanrong.db", "chanrong.db-wal", "chanrong.db-shm"):
         (tmp_path / name).write_bytes(b"x")
+    part = tmp_path / "telemetry" / "readings" / "day=2026-01-01" / "type=motor"
+    part.mkdir(parents=True)
+    (part / "a.parquet").write_bytes(b"x")
     demo_cli._reset(Settings(data_dir=tmp_path, database_url=""), confirmed=False)
-    assert not list(tmp_path.iterdir())
+    assert [p.name for p in tmp_path.iterdir()] == ["telemetry"]
+    assert not list((tmp_path / "telemetry").iterdir())
 
 
 def test_reset_elsewhere_needs_yes(tmp_path, monkeypatch):

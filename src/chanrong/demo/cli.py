@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from chanrong import db as db_module
 from chanrong.demo import observatory as obs
 from chanrong.demo.build import ParkSummary, build_park, park_status, summarise
 from chanrong.demo.plan import DEFAULT_SEED, plan_park
+from chanrong.demo.telemetry_cli import build_telemetry
 from chanrong.identifiers.core import OBJECT_TYPES
 from chanrong.parties import reference
 from chanrong.settings import Settings, get_settings
 from chanrong.shell import console, open_database, progress
+from chanrong.telemetry.store import READINGS_DIR
 
 
 def demo(
@@ -26,7 +29,8 @@ def demo(
         False,
         "--reset",
         help="Rebuild from scratch. Default SQLite: deletes <data_dir>/chanrong.db. Any other "
-        "database (PostgreSQL, a custom SQLite URL): drops every chanrong table, needs --yes.",
+        "database (PostgreSQL, a custom SQLite URL): drops every chanrong table, needs --yes. "
+        "Either way the stored telemetry readings (<telemetry_dir>/readings/) are removed.",
     ),
     yes: bool = typer.Option(
         False, "--yes", "-y", help="Confirm --reset on a database other than the default SQLite."
@@ -48,10 +52,14 @@ def demo(
     the real deals the 2024 report names and a SYNTHETIC five-year dataset (4,000 rounds over
     800 organisations, sources "synthetic:<seed>:..."); its 2024 annual report (HTML, PDF,
     XLSX, figures) is written into <data_dir>/reports/observatory-2024/ (--no-report skips it).
+    About 110 of the park's devices report telemetry (sewing machines, excavators, motors,
+    vans, an energy meter per factory, platform tenants): a SIMULATED week of readings up to
+    the current hour, with light faults, is ingested into <data_dir>/telemetry/ and rolled up.
 
     Running it again is safe: when the park is already there it changes nothing and prints the
     summary again (API key tokens are only shown when the park is built), and the observatory
-    data and report are only loaded and written when missing. --reset rebuilds it:
+    data and report, the devices and their week are only loaded and written when missing.
+    --reset rebuilds it (and removes the stored readings):
     on the default SQLite database it deletes the file; on PostgreSQL or a custom database URL
     it drops every chanrong table (all data, not only the park's) and needs --yes.
     """
@@ -78,6 +86,7 @@ def demo(
             )
             render_summary(summary, where=where, settings=settings)
             build_observatory(database, seed=seed, settings=settings, report=report)
+            build_telemetry(database, seed=seed, settings=settings)
             return
         started = time.perf_counter()
         with progress() as bar:
@@ -93,6 +102,7 @@ def demo(
         console.print(f"[green]园区已建成 Park built in {elapsed:.1f} s (seed {seed}).[/green]")
         render_summary(summary, where=where, settings=settings)
         build_observatory(database, seed=seed, settings=settings, report=report)
+        build_telemetry(database, seed=seed, settings=settings)
     finally:
         database.dispose()
 
@@ -193,6 +203,7 @@ def _reset(settings: Settings, *, confirmed: bool) -> None:
         for file in (path, *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
             file.unlink(missing_ok=True)
         console.print(f"removed {path}")
+        _remove_readings(settings)
         return
     where = _location(settings)
     if not confirmed:
@@ -210,6 +221,16 @@ def _reset(settings: Settings, *, confirmed: bool) -> None:
     finally:
         database.dispose()
     console.print(f"dropped every chanrong table in {where}")
+    _remove_readings(settings)
+
+
+def _remove_readings(settings: Settings) -> None:
+    # The Parquet files are listed in tm_files: with the tables gone nothing would ever read
+    # them again, and a rebuilt park's device ids would collide with theirs.
+    readings = (settings.resolved_telemetry_dir() / READINGS_DIR).resolve()
+    if readings.exists():
+        shutil.rmtree(readings)
+        console.print(f"removed {readings}")
 
 
 def _label(table: dict[str, tuple[str, str]], key: str) -> str:
