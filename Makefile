@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/identifiers.py --quick
 	$(BIN)/python bench/ledger.py --quick
+	$(BIN)/python bench/telemetry.py --quick
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -37,6 +37,7 @@ _KIND = {"counter": 0, "gauge": 1, "state": 2}
 
 
 def _catalogue_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    # metric_of[type, name]: the metric id a device type reports under a name (-1: none).
     metric_of = np.full((len(_TYPE_NAMES) + 1, len(_METRIC_NAMES) + 1), -1, dtype=np.int16)
     for t, type_name in enumerate(_TYPE_NAMES):
         for m in DEVICE_TYPES[type_name].metrics.values():
@@ -50,6 +51,25 @@ def _catalogue_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 _METRIC_OF, _SCALE, _UNIT, _KIND_OF = _catalogue_tables()
+_METRIC_OF_FLAT = _METRIC_OF.astype(np.int64).ravel()  # one take() beats 2-d fancy indexing
+_NAMES_PER_TYPE = _METRIC_OF.shape[1]
+
+
+def _state_tables() -> tuple[np.ndarray, np.ndarray, int]:
+    # allowed[metric, code]: the code is one of the metric's states; any[metric]: every
+    # whole number >= 0 is (a state metric without a list of states, e.g. fault codes).
+    top = max((c for m in METRICS_BY_ID.values() for c in m.states), default=0)
+    allowed = np.zeros((_MAX_ID + 2, top + 1), dtype=bool)
+    anything = np.zeros(_MAX_ID + 2, dtype=bool)
+    for m in METRICS_BY_ID.values():
+        if m.kind == "state" and m.states:
+            allowed[m.id, list(m.states)] = True
+        elif m.kind == "state":
+            anything[m.id] = True
+    return allowed.ravel(), anything, top
+
+
+_STATE_ALLOWED_FLAT, _STATE_ANY, _TOP_STATE = _state_tables()
 
 
 @dataclass
@@ -149,11 +169,13 @@ def validate(
 
     missing = np.zeros(n, dtype=bool)
     for name in ("device", "metric", "ts_ms", "value"):
-        missing |= table.column(name).is_null().to_numpy(zero_copy_only=False)
+        if table.column(name).null_count:
+            missing |= table.column(name).is_null().to_numpy(zero_copy_only=False)
     _mark(reason, missing, "missing-field")
 
-    devices = table.column("device")
-    handles = [h for h in pc.unique(devices).to_pylist() if h is not None]
+    # One hashing pass gives the distinct handles (in order of appearance) and each row's.
+    devices = table.column("device").combine_chunks().dictionary_encode()
+    handles = devices.dictionary.to_pylist()
     known = lookup_devices(session, handles)
     # Per distinct handle (plus a last "unknown" slot reached through index -1).
     ids = np.array([known[h][0] if h in known else -1 for h in handles] + [-1], dtype=np.int64)
@@ -165,15 +187,19 @@ def validate(
         + [-1],
         dtype=np.int64,
     )
-    handle_idx = _int_array(pc.index_in(devices, value_set=pa.array(handles, pa.string())), -1)
+    handle_idx = pc.fill_null(devices.indices, -1).to_numpy()
     device_id = ids[handle_idx]
     type_code = type_codes[handle_idx]
     _mark(reason, device_id < 0, "unknown-device")
 
+    # _METRIC_OF[type_code, name] as a flat take; the unknown type and name are the last row
+    # and column.
     name_idx = _int_array(
-        pc.index_in(table.column("metric"), value_set=pa.array(_METRIC_NAMES)), -1
+        pc.index_in(table.column("metric"), value_set=pa.array(_METRIC_NAMES)),
+        _NAMES_PER_TYPE - 1,
     )
-    metric_id = _METRIC_OF[type_code, name_idx].astype(np.int64)
+    row_start = (type_codes % _METRIC_OF.shape[0]) * _NAMES_PER_TYPE
+    metric_id = _METRIC_OF_FLAT.take(row_start[handle_idx] + name_idx)
     _mark(reason, metric_id < 0, "unknown-metric")
 
     units = table.column("unit")
@@ -192,9 +218,8 @@ def validate(
     if len(at):
         codes, of = scaled[at], metric_id[at]
         bad_state = (values[at] != codes) | (codes < 0)  # a state code is a whole number >= 0
-        for m in METRICS_BY_ID.values():
-            if m.kind == "state" and m.states:
-                bad_state |= (of == m.id) & ~np.isin(codes, np.array(list(m.states)))
+        listed = _STATE_ALLOWED_FLAT.take(of * (_TOP_STATE + 1) + np.clip(codes, 0, _TOP_STATE))
+        bad_state |= ~_STATE_ANY[of] & ~(listed & (codes <= _TOP_STATE))
         _mark(reason, _scatter(n, at, bad_state), "bad-state")
 
     ts = _int_array(table.column("ts_ms"), 0)

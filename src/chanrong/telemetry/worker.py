@@ -12,7 +12,9 @@ once. docs/telemetry-ingest.md describes the worker and how it scales out.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
@@ -45,6 +47,11 @@ KEEPALIVE_SECONDS = 30
 RECONNECT_MIN_SECONDS = 0.25
 RECONNECT_MAX_SECONDS = 2
 RETRY_SECONDS = 1.0
+SWITCH_INTERVAL_SECONDS = 0.0005
+"""Longest a thread keeps the GIL while another waits for it (Python's default: 5 ms). The
+network thread waits for it after every socket read while the ingest thread works; at the
+default it fell behind a burst, the broker's queue for the worker filled and Mosquitto dropped
+messages (``max_queued_messages``)."""
 WHOLE_BATCH_ATTEMPTS = 3
 """Attempts at a batch as a whole before it is ingested message by message."""
 
@@ -63,6 +70,86 @@ class WorkerStats:
     def rate(self) -> float:
         """Readings received per second since the start."""
         return self.report.received / max(time.monotonic() - self.started, 1e-9)
+
+
+_READ_BYTES = 1 << 16
+_READ_BURST = 1_000
+
+
+class _Client(mqtt.Client):
+    """paho's client with cheaper reads and acknowledgements, for thousands of messages a
+    second. paho reads a packet in three or more ``recv`` calls and one packet per
+    ``select``, and wakes its loop with a ``send`` per queued PUBACK: every such system call
+    lets go of the GIL, which the ingest thread then keeps for up to the switch interval, so
+    the network thread fell behind and the broker dropped what queued up for the worker
+    (Mosquitto's ``max_queued_messages``). Here the socket is read 64 KiB at a time, a loop
+    turn handles up to ``_READ_BURST`` packets (and all that is buffered), and ``ack_many``
+    wakes the loop once."""
+
+    _buffer: bytes = b""
+    _at = 0
+    _buffered_sock: object = None
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        if self._buffered_sock is not self._sock:  # a new connection: nothing buffered
+            self._buffered_sock, self._buffer, self._at = self._sock, b"", 0
+        if self._at >= len(self._buffer):
+            self._buffer, self._at = super()._sock_recv(_READ_BYTES), 0
+            if not self._buffer:
+                return b""  # the connection closed
+        chunk = self._buffer[self._at : self._at + bufsize]
+        self._at += len(chunk)
+        return chunk
+
+    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
+        # Stop after a burst (so acknowledgements and keepalives go out) only with nothing
+        # buffered: select() cannot see bytes already read from the socket.
+        count = 0
+        while True:
+            if self._sock is None:
+                return MQTTErrorCode.MQTT_ERR_NO_CONN
+            rc = self._packet_read()
+            if rc > 0:
+                return self._loop_rc_handle(rc)
+            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+            count += 1
+            if count >= _READ_BURST and self._at >= len(self._buffer):
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    # Set by the worker: takes (topic, payload, mid) of a QoS 1 PUBLISH without properties.
+    on_plain_publish: Callable[[str, bytes, int], None] | None = None
+
+    def _handle_publish(self) -> MQTTErrorCode:
+        # The common PUBLISH (QoS 1, valid UTF-8 topic, no MQTT v5 properties) read directly:
+        # paho's Properties and MQTTMessage objects cost more than the rest of the ingest of a
+        # single-reading message. Anything else takes paho's way. (Acknowledged by the worker,
+        # after its commit: the client runs with manual_ack.)
+        packet, handler = self._in_packet["packet"], self.on_plain_publish
+        if handler is not None and (self._in_packet["command"] & 0x06) >> 1 == 1:
+            end = 2 + int.from_bytes(packet[:2], "big")
+            if len(packet) > end + 2 and packet[end + 2] == 0 and end > 2:
+                try:
+                    topic = packet[2:end].decode("utf-8")
+                except UnicodeDecodeError:
+                    return super()._handle_publish()
+                handler(
+                    topic, bytes(packet[end + 3 :]), int.from_bytes(packet[end : end + 2], "big")
+                )
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+        return super()._handle_publish()
+
+    def ack_many(self, mids: list[tuple[int, int]]) -> None:
+        """Queue the PUBACKs of (mid, qos) pairs and wake the network loop once."""
+        wake, self._sockpairW = self._sockpairW, None
+        try:
+            for mid, qos in mids:
+                self.ack(mid, qos)
+        finally:
+            self._sockpairW = wake
+        if wake is not None:
+            with contextlib.suppress(BlockingIOError):  # the loop has wake-ups pending already
+                wake.send(b"0")
 
 
 @dataclass(frozen=True)
@@ -92,7 +179,7 @@ class _Link:
         self.lock = threading.Lock()
         self.generation = 0
         self.max_messages = max_messages
-        self.client = mqtt.Client(
+        self.client = _Client(
             CallbackAPIVersion.VERSION2,
             client_id=f"{settings.mqtt_client_id}-{n}",
             protocol=mqtt.MQTTv5,
@@ -106,6 +193,7 @@ class _Link:
         )
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_plain_publish = self._on_plain_publish
         self.client.on_subscribe = self._on_subscribe
 
     def _on_connect(
@@ -133,6 +221,11 @@ class _Link:
         if len(self.inbox) >= self.max_messages:
             self.full.set()
 
+    def _on_plain_publish(self, topic: str, payload: bytes, mid: int) -> None:
+        self.inbox.append(_Message(topic, payload, mid, 1, self.generation))
+        if len(self.inbox) >= self.max_messages:
+            self.full.set()
+
     def connect(self, settings: Settings) -> None:
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
@@ -154,9 +247,9 @@ class _Link:
         """Acknowledge committed messages, in the order received; those of an earlier
         connection are left alone (the broker sends them again, and they count once)."""
         with self.lock:
-            for m in messages:
-                if m.qos and m.generation == self.generation:
-                    self.client.ack(m.mid, m.qos)
+            self.client.ack_many(
+                [(m.mid, m.qos) for m in messages if m.qos and m.generation == self.generation]
+            )
 
     def close(self) -> None:
         self.client.disconnect()
@@ -201,6 +294,9 @@ def run_worker(
     store = ParquetStore(settings.resolved_telemetry_dir())
     link = _Link(n, settings, max_messages, share_group, on_subscribed)
     stats = WorkerStats(number=n)
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
+    # pyarrow imports pandas on its first array (about 0.5 s): pay that before messages wait.
+    Readings().build("mqtt", TOPIC_PREFIX)
     link.connect(settings)
     last_progress = last_take = time.monotonic()
     try:
