@@ -13,8 +13,9 @@ from chanrong.cli import app as cli
 from chanrong.errors import RoleRequired
 from chanrong.kit import tabular
 from chanrong.observatory import service
+from chanrong.observatory.deal_rows import sector_of, split_investors
 from chanrong.observatory.errors import ImportColumnsMissing
-from chanrong.observatory.importing import import_deals, sector_of, split_investors
+from chanrong.observatory.importing import import_deals
 from chanrong.observatory.models import Investor, Organisation, ReviewItem, Round, RoundInvestor
 from chanrong.settings import get_settings
 from tests.factories import create_obs_organisation, create_party, principal_of

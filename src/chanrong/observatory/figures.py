@@ -16,12 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chanrong.observatory.indicators import (
-    Filters,
-    breakdowns_series,
-    financing_series,
-    listings_series,
-)
+from chanrong.observatory.indicators import Filters, breakdowns_series, financing_series
+from chanrong.observatory.listing_indicators import listings_series
 from chanrong.observatory.models import Investor, Organisation, Round, RoundInvestor
 from chanrong.parties.reference import PROVINCES
 

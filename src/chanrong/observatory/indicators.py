@@ -4,7 +4,8 @@ defines each). Money is fen; shares are fractions rounded to 4 places with their
 Every query groups in the database (SQLAlchemy Core); nothing loops over rounds in Python. The
 financing figures read the yearly rollups (``rollups``: one row per company and year, one per
 investor and year) unless a filter looks inside rounds (stage, investor type), so the same code
-serves a million events.
+serves a million events. The listing figures (``listings_series``) and the organisation filter
+they share with the financing figures are in ``listing_indicators``.
 """
 
 from __future__ import annotations
@@ -14,32 +15,17 @@ from dataclasses import asdict, dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    Select,
-    and_,
-    case,
-    cast,
-    distinct,
-    extract,
-    func,
-    literal_column,
-    or_,
-    select,
-    union_all,
-)
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, case, distinct, func, select
+from sqlalchemy.orm import Session
 
 from chanrong.observatory import rollups
 from chanrong.observatory.errors import UnknownIndicatorFilter
+from chanrong.observatory.listing_indicators import _in_years, _int, _orgs, listings_series
 from chanrong.observatory.models import (
     INVESTOR_KINDS,
     SECTORS,
-    Financials,
     Investor,
     InvestorYear,
-    Listing,
     Organisation,
     OrgYear,
     Round,
@@ -75,10 +61,6 @@ class Filters:
         return self
 
 
-def _int(value: Any) -> int:
-    return int(value or 0)
-
-
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -109,10 +91,6 @@ def _amounts(row: Any) -> dict[str, Any]:
         "estimated_low_fen": low,
         "estimated_high_fen": None if row.open else _int(row.high),
     }
-
-
-def _in_years(years: Iterable[int]) -> list[int]:
-    return sorted({int(y) for y in years})
 
 
 _SUMS = ("events", "companies", "early", "state", "low", "mid_high", "exact", "high", "open",
@@ -311,113 +289,6 @@ def breakdowns_series(
     cells = _cells(session, wanted, f)
     investors = _top_investors(session, wanted, f)
     return {y: _breakdowns(cells[y], investors[y]) for y in wanted}
-
-
-def _orgs(query: Select[Any], f: Filters) -> Select[Any]:
-    if f.sector:
-        query = query.where(Organisation.sector == f.sector)
-    if f.province:
-        query = query.where(Organisation.province == f.province)
-    return query
-
-
-def _year_of(day: Any) -> ColumnElement[int]:
-    """The calendar year of a date column (on SQLite and PostgreSQL alike)."""
-    return cast(extract("year", day), Integer)
-
-
-def _listed_at_end_of(year: Any) -> ColumnElement[bool]:
-    """Listed on or before 31 December of ``year`` and not delisted by then."""
-    return and_(
-        _year_of(Listing.listed_on) <= year,
-        or_(Listing.delisted_on.is_(None), _year_of(Listing.delisted_on) > year),
-    )
-
-
-def _years_table(years: list[int]) -> Any:
-    """The years as a one-column table (literal integers, the same on every database)."""
-    rows = [select(literal_column(str(int(y)), Integer).label("year")) for y in years]
-    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("years")
-
-
-def listings_series(
-    session: Session, years: Iterable[int], f: Filters
-) -> dict[int, dict[str, Any]]:
-    """Listed companies at each year end, new listings by board, IPO proceeds, listed
-    companies' revenue and profit of the year, for each of ``years`` (three queries)."""
-    wanted = _in_years(years)
-    calendar = _years_table(wanted)
-    listed_query = _orgs(
-        select(calendar.c.year, func.count(distinct(Listing.organisation_id)))
-        .select_from(calendar)
-        .join(Listing, _listed_at_end_of(calendar.c.year))
-        .join(Organisation, Organisation.id == Listing.organisation_id),
-        f,
-    ).group_by(calendar.c.year)
-    listed = {y: n for y, n in session.execute(listed_query)}
-    listed_year = _year_of(Listing.listed_on)
-    new = _orgs(
-        select(
-            listed_year.label("year"),
-            Listing.board,
-            func.count(Listing.id).label("n"),
-            func.sum(Listing.ipo_proceeds_fen).label("proceeds"),
-            func.count(Listing.ipo_proceeds_fen).label("with_proceeds"),
-        )
-        .select_from(Listing)
-        .join(Organisation, Organisation.id == Listing.organisation_id),
-        f,
-    ).where(listed_year.in_(wanted))
-    boards: dict[int, list[Any]] = {y: [] for y in wanted}
-    for r in session.execute(new.group_by(listed_year, Listing.board)):
-        boards[r.year].append(r)
-    previous = aliased(Financials)
-    listed_then = (
-        select(Listing.id)
-        .where(Listing.organisation_id == Financials.organisation_id)
-        .where(_listed_at_end_of(Financials.year))
-        .exists()
-    )
-    fin_query = _orgs(
-        select(
-            Financials.year.label("year"),
-            func.count(Financials.id).label("n"),
-            func.sum(Financials.revenue_fen).label("revenue"),
-            func.sum(Financials.net_profit_fen).label("profit"),
-            func.count(
-                case((and_(Financials.net_profit_fen > 0, previous.net_profit_fen <= 0), 1))
-            ).label("turned"),
-        )
-        .select_from(Financials)
-        .join(Organisation, Organisation.id == Financials.organisation_id)
-        .outerjoin(
-            previous,
-            and_(
-                previous.organisation_id == Financials.organisation_id,
-                previous.year == Financials.year - 1,
-            ),
-        ),
-        f,
-    ).where(Financials.year.in_(wanted), listed_then)
-    fin = {r.year: r for r in session.execute(fin_query.group_by(Financials.year))}
-    out = {}
-    for y in wanted:
-        rows = sorted(boards[y], key=lambda r: r.board)
-        proceeds = sum(_int(r.proceeds) for r in rows)
-        with_proceeds = sum(_int(r.with_proceeds) for r in rows)
-        year_fin = fin.get(y)
-        out[y] = {
-            "listed_companies": _int(listed.get(y)),
-            "new_listings": sum(_int(r.n) for r in rows),
-            "new_listings_by_board": {r.board: _int(r.n) for r in rows},
-            "ipo_proceeds_fen": proceeds,
-            "ipo_proceeds_average_fen": proceeds // with_proceeds if with_proceeds else None,
-            "listed_with_financials": _int(year_fin.n) if year_fin else 0,
-            "listed_revenue_fen": _int(year_fin.revenue) if year_fin else 0,
-            "listed_profit_fen": _int(year_fin.profit) if year_fin else 0,
-            "listed_turned_profitable": _int(year_fin.turned) if year_fin else 0,
-        }
-    return out
 
 
 def _change(now: Any, before: Any) -> float | None:

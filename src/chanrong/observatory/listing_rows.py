@@ -15,9 +15,9 @@ from typing import Any
 
 from chanrong.errors import FieldError
 from chanrong.observatory.dates import YEAR_RANGE, parse_date
+from chanrong.observatory.deal_rows import DEFAULT_MAPPING, _fold, sector_of
 from chanrong.observatory.errors import ImportColumnsMissing
 from chanrong.observatory.fx import RULES_DIR
-from chanrong.observatory.importing import DEFAULT_MAPPING, _fold, sector_of
 from chanrong.observatory.models import BOARDS, INVESTOR_KINDS, STATE_LEVELS
 from chanrong.observatory.normalise import parse_amount
 from chanrong.parties.reference import province_code

@@ -14,9 +14,9 @@ under a name variant (``synthetic._variant``); state-owned investors in ~10% of 
 rising to ~30% in 2024; ~4% of organisations listed, with yearly results.
 
 Two outputs: ``write_file`` (a CSV/XLSX deal file that ``chanrong observatory import`` reads, one
-row per report) and ``insert_into`` (a fast bulk path for large sizes: SQLAlchemy Core
-executemany in batches straight into the observatory tables, duplicate reports already merged,
-amounts normalised by ``normalise.parse_amount`` cached by phrase).
+row per report) and ``insert_into`` (a fast bulk path for large sizes, in ``synthetic_load``:
+SQLAlchemy Core executemany in batches straight into the observatory tables, duplicate reports
+already merged, amounts normalised by ``normalise.parse_amount`` cached by phrase).
 """
 
 from __future__ import annotations
@@ -27,27 +27,15 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import String, func, insert, select, text
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from chanrong.kit import tabular
-from chanrong.observatory import rollups
-from chanrong.observatory.errors import SyntheticAlreadyLoaded
-from chanrong.observatory.models import (
-    Financials,
-    Investor,
-    Listing,
-    Organisation,
-    Round,
-    RoundInvestor,
-)
-from chanrong.observatory.normalise import AmountResult, parse_amount
 from chanrong.observatory.synthetic import CITIES, SyntheticCompany, _Maker, _variant
 from chanrong.parties.reference import PROVINCES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 YEARS = (2020, 2021, 2022, 2023, 2024)
 YEAR_WEIGHTS = (17, 24, 22, 19, 18)
@@ -89,12 +77,6 @@ STATE_LEVELS = (("central", 15), ("local", 40), ("guidance_fund", 35), ("state_f
 def source_label(seed: int, outlet: str) -> str:
     """The source of a synthetic report: ``synthetic:<seed>:<outlet>``."""
     return f"synthetic:{seed}:{outlet}"
-
-
-@lru_cache(maxsize=65536)
-def normalised(phrase: str, year: int) -> AmountResult:
-    """``parse_amount`` cached by phrase and year (the FX rate depends on the year)."""
-    return parse_amount(phrase, year=year)
 
 
 @dataclass(frozen=True)
@@ -385,113 +367,9 @@ class DealGenerator:
         batch: int = 20_000,
         tick: Callable[[int], None] | None = None,
     ) -> dict[str, int]:
-        """Bulk-insert everything into the observatory tables (ids after the largest present);
-        duplicate reports are merged (one round, both sources). ``tick(n)`` after each batch of
-        ``n`` rounds. Flushes through Core executemany, never commits."""
-        conn = session.connection()
-        present = conn.execute(
-            select(func.count(Round.id)).where(Round.sources.cast(String).like("%synthetic:%"))
-        ).scalar()
-        if present:
-            raise SyntheticAlreadyLoaded(
-                f"The observatory already holds {present:,} synthetic rounds; refused."
-            )
+        """Bulk-insert everything into the observatory tables (``synthetic_load.insert_into``:
+        ids after the largest present, duplicate reports merged, ``tick(n)`` after each batch of
+        ``n`` rounds; never commits)."""
+        from chanrong.observatory import synthetic_load
 
-        def base(model: Any) -> int:
-            return int(conn.execute(select(func.max(model.id))).scalar() or 0)
-
-        org0, inv0, round0 = base(Organisation), base(Investor), base(Round)
-        listing0, fin0 = base(Listing), base(Financials)
-        listings = self.listings()
-        listed_ids = {row["organisation_id"] for row in listings}
-
-        def chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-            for start in range(0, len(rows), batch):
-                yield rows[start : start + batch]
-
-        org_rows = [
-            {
-                "id": org0 + o.id, "name": o.name, "short_name": o.short_name,
-                "former_names": [o.company.legal_name(trade=o.company.former)]
-                if o.company.former else [],
-                "aliases": [], "uscc": o.company.uscc, "province": o.province, "city": o.city,
-                "sector": o.sector,
-                "listing_status": "listed" if o.id in listed_ids else "unlisted",
-            }
-            for o in self.orgs
-        ]  # fmt: skip
-        for chunk in chunks(org_rows):
-            conn.execute(insert(Organisation), chunk)
-        inv_rows = [
-            {"id": inv0 + i.id, "name": i.name, "kind": i.kind, "state_level": i.state_level,
-             "parent_group": None}
-            for i in self.investors
-        ]  # fmt: skip
-        for chunk in chunks(inv_rows):
-            conn.execute(insert(Investor), chunk)
-        for row in listings:
-            row["id"] += listing0
-            row["organisation_id"] += org0
-        fin_rows = self.financials(listings)  # the listings' organisation ids are final already
-        for row in fin_rows:
-            row["id"] += fin0
-        for model, rows in ((Listing, listings), (Financials, fin_rows)):
-            for chunk in chunks(rows):
-                conn.execute(insert(model), chunk)
-        rounds: list[dict[str, Any]] = []
-        links: list[dict[str, Any]] = []
-        counts = {"rounds": 0, "reports": 0, "round_investors": 0}
-
-        def flush() -> None:
-            if rounds:
-                conn.execute(insert(Round), rounds)
-            if links:
-                conn.execute(insert(RoundInvestor), links)
-            if tick:
-                tick(len(rounds))
-            rounds.clear()
-            links.clear()
-
-        for e in self.iter_events():
-            a = normalised(e.phrase, e.year)
-            end = (
-                e.day + timedelta(days=1)
-                if e.precision == "day"
-                else date(e.year + e.day.month // 12, e.day.month % 12 + 1, 1)
-            )
-            rid = round0 + e.id
-            rounds.append(
-                {
-                    "id": rid, "organisation_id": org0 + e.org, "year": e.year,
-                    "date_start": e.day, "date_end": end, "date_precision": e.precision,
-                    "round_label": e.label, "stage": e.stage, "amount_kind": a.status,
-                    "amount_low_fen": a.low_fen, "amount_high_fen": a.high_fen,
-                    "amount_text": a.text[:100], "currency": a.currency,
-                    "original_low": a.original_low, "original_high": a.original_high,
-                    "fx_rate": a.fx_rate,
-                    "sources": [source_label(self.seed, r[0]) for r in e.reports],
-                }
-            )  # fmt: skip
-            links += [
-                {"round_id": rid, "investor_id": inv0 + i, "lead": lead} for i, lead in e.investors
-            ]
-            counts["rounds"] += 1
-            counts["reports"] += len(e.reports)
-            counts["round_investors"] += len(e.investors)
-            if len(rounds) >= batch:
-                flush()
-        flush()
-        if conn.dialect.name == "postgresql":
-            for table in ("obs_organisations", "obs_investors", "obs_rounds", "obs_listings",
-                          "obs_financials"):  # fmt: skip
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
-                    )
-                )
-        rollups.refresh(session)
-        return counts | {
-            "organisations": len(org_rows), "investors": len(inv_rows),
-            "listings": len(listings), "financials": len(fin_rows),
-        }  # fmt: skip
+        return synthetic_load.insert_into(self, session, batch=batch, tick=tick)
