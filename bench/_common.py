@@ -56,35 +56,33 @@ def raise_on_sigterm() -> None:
 
 
 @dataclass
-class Server:
-    """A server subprocess in its own process group, with its output in ``log``."""
+class Process:
+    """A subprocess in its own process group, with its output in ``log``."""
 
     name: str
     proc: subprocess.Popen[bytes]
-    port: int
     log: Path
 
-    @property
-    def base_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    def log_tail(self, lines: int = 30) -> str:
+    def output(self) -> str:
+        """Everything the process has written so far."""
         try:
-            text = self.log.read_text(encoding="utf-8", errors="replace")
+            return self.log.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.output().splitlines()[-lines:])
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process (all its threads) has used so far."""
+        """User + system CPU time the process (all its threads) has used so far."""
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def stop(self) -> None:
-        """SIGTERM the process group, wait, then SIGKILL it if it is still there."""
+    def stop(self, grace_seconds: float = 10.0) -> None:
+        """SIGTERM the process group, wait ``grace_seconds``, then SIGKILL it if still there."""
         if self.proc.poll() is not None:
             return
-        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        for sig, wait in ((signal.SIGTERM, grace_seconds), (signal.SIGKILL, 5.0)):
             try:
                 os.killpg(self.proc.pid, sig)
             except ProcessLookupError:
@@ -94,6 +92,17 @@ class Server:
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+
+@dataclass
+class Server(Process):
+    """A server subprocess listening on ``port``."""
+
+    port: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
 
 
 def start_server(
@@ -118,7 +127,7 @@ def start_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(name, proc, port, log)
+    server = Server(name, proc, log, port)
     deadline = time.monotonic() + timeout
     try:
         while True:

@@ -10,14 +10,12 @@ broker's ``$share/chanrong-ingest/...`` takes the benchmark's messages.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -27,7 +25,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import func, select
 
-from _common import LOOPBACK, clean_env
+from _common import LOOPBACK, Process, clean_env
 from chanrong import db as db_module
 from chanrong.telemetry.models import QuarantinedReading, SeriesState
 from chanrong.telemetry.payloads import topic_of
@@ -38,36 +36,12 @@ STORED_TIMEOUT_S = 60.0
 FEED_TICK_S = 0.005
 
 
-@dataclass
-class Worker:
-    """An ingest worker subprocess and the file its output goes to."""
+class Worker(Process):
+    """An ingest worker subprocess (``name`` is its MQTT client id); stopping it gives it time
+    to finish the batch in hand."""
 
-    client_id: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time the worker has used so far (all its threads)."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        """SIGTERM (the worker finishes its batch), then SIGKILL if it hangs."""
-        if self.proc.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.proc.wait(timeout=wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+    def stop(self, grace_seconds: float = 20.0) -> None:
+        super().stop(grace_seconds)
 
 
 def worker_env(url: str, telemetry_dir: Path, data_dir: Path, client_prefix: str) -> dict[str, str]:

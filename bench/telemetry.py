@@ -234,7 +234,7 @@ def run_mqtt_part(f: dict[str, Any], p: Profile, workdir: Path, problems: list[s
     finally:
         for worker in workers:
             worker.stop()
-        mq.forget_sessions([w.client_id for w in workers])
+        mq.forget_sessions([w.name for w in workers])
         database.dispose()
 
 
