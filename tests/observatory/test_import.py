@@ -117,7 +117,7 @@ def test_helpers():
 def test_import_needs_a_platform_admin(session):
     actor = principal_of(create_party(session))
     with pytest.raises(RoleRequired):
-        service.import_deal_rows(session, actor=actor, rows=rows(FILE))
+        service.import_rows(session, actor=actor, kind="deals", rows=rows(FILE))
 
 
 def test_the_named_sample_loads_once(session):

@@ -75,7 +75,7 @@ def org_named(session, name: str) -> Organisation:
 
 
 def test_listings_import_set_the_status_and_reimport_changes_nothing(session):
-    result = service.import_listing_rows(session, actor=SYSTEM, rows=rows(LISTINGS))
+    result = service.import_rows(session, actor=SYSTEM, kind="listings", rows=rows(LISTINGS))
     assert (result.created, result.updated, result.unchanged) == (4, 0, 0)
     assert result.refused == [] and result.organisations_created == 4
     board = org_named(session, "上海板石智能科技有限公司")
@@ -91,17 +91,17 @@ def test_listings_import_set_the_status_and_reimport_changes_nothing(session):
         "BSE"
     )
     assert org_named(session, "旧网科技股份有限公司").listing_status == "delisted"
-    again = service.import_listing_rows(session, actor=SYSTEM, rows=rows(LISTINGS))
+    again = service.import_rows(session, actor=SYSTEM, kind="listings", rows=rows(LISTINGS))
     assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
     assert again.organisations_created == 0 and count(session, Listing) == 4
 
 
 def test_a_changed_value_updates_the_listing(session):
-    service.import_listing_rows(session, actor=SYSTEM, rows=rows(LISTINGS))
+    service.import_rows(session, actor=SYSTEM, kind="listings", rows=rows(LISTINGS))
     changed = LISTINGS.replace("12.5亿元", "13亿元").replace(
         "2024-03-01,,", "2024-03-01,2025-01-02,"
     )
-    result = service.import_listing_rows(session, actor=SYSTEM, rows=rows(changed))
+    result = service.import_rows(session, actor=SYSTEM, kind="listings", rows=rows(changed))
     assert (result.created, result.updated, result.unchanged) == (0, 2, 2)
     assert session.scalar(select(func.sum(Listing.ipo_proceeds_fen))) == (
         130_000_000_000 + 8_000_000_000 + 30_000_000_000 + 50_000_000_000
@@ -112,7 +112,7 @@ def test_a_changed_value_updates_the_listing(session):
 def test_listings_resolve_known_companies_by_alias(session):
     org = create_obs_organisation(session, name="上海板石智能科技有限公司", short_name="板石智能")
     text = "company,exchange,board,listed_on,ipo_proceeds\n板石智能,SSE,star,2024-06-28,1亿元"
-    result = service.import_listing_rows(session, actor=SYSTEM, rows=rows(text))
+    result = service.import_rows(session, actor=SYSTEM, kind="listings", rows=rows(text))
     assert result.created == 1 and result.organisations_created == 0
     assert session.scalar(select(Listing.organisation_id)) == org.id
 
@@ -123,15 +123,15 @@ def test_an_xlsx_file_with_date_cells_and_a_missing_column(session):
         ["上海板石智能科技有限公司", "SSE", "STAR Market", datetime(2024, 6, 28), 1_250_000_000],
     ]
     mapping = {"listed_on": "Listing date", "ipo_proceeds": "IPO proceeds"}
-    result = service.import_listing_rows(
-        session, actor=SYSTEM, rows=xlsx_rows(sheet), mapping=mapping
+    result = service.import_rows(
+        session, actor=SYSTEM, kind="listings", rows=xlsx_rows(sheet), mapping=mapping
     )
     assert result.created == 1 and result.refused == []
     listing = session.scalar(select(Listing))
     assert (listing.board, listing.listed_on) == ("star", date(2024, 6, 28))
     assert listing.ipo_proceeds_fen == 125_000_000_000
     with pytest.raises(ImportColumnsMissing) as raised:
-        service.import_listing_rows(session, actor=SYSTEM, rows=xlsx_rows(sheet))
+        service.import_rows(session, actor=SYSTEM, kind="listings", rows=xlsx_rows(sheet))
     assert [e.field for e in raised.value.errors] == ["listed_on"]
 
 
@@ -147,7 +147,7 @@ def test_listing_refusals_come_back_with_line_and_field(session):
             "戊科技有限公司,SSE,主板,2024-01-02,-1亿元",  # line 7: negative proceeds
         ]
     )
-    result = service.import_listing_rows(session, actor=SYSTEM, rows=rows(text))
+    result = service.import_rows(session, actor=SYSTEM, kind="listings", rows=rows(text))
     refused = {line: [(e.field, e.rule) for e in errors] for line, errors in result.refused}
     assert refused == {
         2: [("board", "enum")],
@@ -163,17 +163,17 @@ def test_listing_refusals_come_back_with_line_and_field(session):
 
 
 def test_financials_import_update_and_refusals(session):
-    result = service.import_financial_rows(session, actor=SYSTEM, rows=rows(FINANCIALS))
+    result = service.import_rows(session, actor=SYSTEM, kind="financials", rows=rows(FINANCIALS))
     assert (result.created, result.updated, result.unchanged, result.refused) == (3, 0, 0, [])
     board = org_named(session, "上海板石智能科技有限公司")
     got = session.scalar(
         select(Financials).where(Financials.organisation_id == board.id, Financials.year == 2024)
     )
     assert (got.revenue_fen, got.net_profit_fen) == (100_000_000_000, -12_000_000_000)
-    again = service.import_financial_rows(session, actor=SYSTEM, rows=rows(FINANCIALS))
+    again = service.import_rows(session, actor=SYSTEM, kind="financials", rows=rows(FINANCIALS))
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     changed = FINANCIALS.replace("3.5亿元", "3.6亿元")
-    updated = service.import_financial_rows(session, actor=SYSTEM, rows=rows(changed))
+    updated = service.import_rows(session, actor=SYSTEM, kind="financials", rows=rows(changed))
     assert (updated.created, updated.updated, updated.unchanged) == (0, 1, 2)
     assert count(session, Financials) == 3
     bad = "\n".join(
@@ -185,7 +185,7 @@ def test_financials_import_update_and_refusals(session):
             ",2024,1亿元,1000万元",  # line 5: no company
         ]
     )
-    refused = service.import_financial_rows(session, actor=SYSTEM, rows=rows(bad)).refused
+    refused = service.import_rows(session, actor=SYSTEM, kind="financials", rows=rows(bad)).refused
     assert {line: [(e.field, e.rule) for e in errs] for line, errs in refused} == {
         2: [("year", "year")],
         3: [("revenue", "amount_not_exact")],
@@ -199,7 +199,7 @@ def test_investor_types_come_from_files_through_set_investor(session):
     sz = create_obs_investor(session, name="深创投", kind="unknown")
     create_obs_round(session, org, investors=[(sz, True)])
     assert session.get(OrgYear, (org.id, 2024)).state == 0
-    result = service.import_investor_rows(session, actor=SYSTEM, rows=rows(INVESTORS))
+    result = service.import_rows(session, actor=SYSTEM, kind="investors", rows=rows(INVESTORS))
     assert (result.created, result.updated, result.unchanged, result.refused) == (3, 1, 0, [])
     kinds = {
         i.name: (i.kind, i.state_level, i.parent_group) for i in session.scalars(select(Investor))
@@ -212,10 +212,10 @@ def test_investor_types_come_from_files_through_set_investor(session):
     }
     session.expire_all()
     assert session.get(OrgYear, (org.id, 2024)).state == 1  # the rollup was refreshed
-    again = service.import_investor_rows(session, actor=SYSTEM, rows=rows(INVESTORS))
+    again = service.import_rows(session, actor=SYSTEM, kind="investors", rows=rows(INVESTORS))
     assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
     english = "name,type,state_level\n红杉中国,corporate,\n某机构,angel investor,\n,vc,"
-    mixed = service.import_investor_rows(session, actor=SYSTEM, rows=rows(english))
+    mixed = service.import_rows(session, actor=SYSTEM, kind="investors", rows=rows(english))
     assert mixed.updated == 1
     assert {line: [(e.field, e.rule) for e in errs] for line, errs in mixed.refused} == {
         3: [("type", "enum")],
@@ -224,8 +224,8 @@ def test_investor_types_come_from_files_through_set_investor(session):
 
 
 def test_indicators_reflect_imported_listings_and_financials(session):
-    service.import_listing_rows(session, actor=SYSTEM, rows=rows(LISTINGS))
-    service.import_financial_rows(session, actor=SYSTEM, rows=rows(FINANCIALS))
+    service.import_rows(session, actor=SYSTEM, kind="listings", rows=rows(LISTINGS))
+    service.import_rows(session, actor=SYSTEM, kind="financials", rows=rows(FINANCIALS))
     values = service.compute_indicators(session, year=2024)["values"]
     assert values["listed_companies"] == 3  # 板石, 云道, 北方数联; 旧网 delisted in 2023
     assert values["new_listings_by_board"] == {"chinext": 1, "star": 1}

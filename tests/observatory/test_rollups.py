@@ -70,11 +70,11 @@ def test_imports_and_retyping_keep_the_rollups(session):
         (3, {"日期": "2024-07-01", "企业": "丁工业软件有限公司", "轮次": "天使轮", "金额": "数千万元",
              "投资方": "丙基金"}),
     ]  # fmt: skip
-    service.import_deal_rows(session, actor=admin, rows=rows)
+    service.import_rows(session, actor=admin, kind="deals", rows=rows)
     assert compute_indicators(session, year=2024)["values"]["events"] == 2
     # the same round reported again by another outlet with a narrower date: merged, not added
     again = [(2, rows[0][1] | {"来源": "另一家媒体"})]
-    service.import_deal_rows(session, actor=admin, rows=again)
+    service.import_rows(session, actor=admin, kind="deals", rows=again)
     before = compute_indicators(session, year=2024)["values"]
     assert (before["events"], before["state_owned_events"]) == (2, 0)
     service.set_investor(session, name="丙基金", kind="state_owned", state_level="local")

@@ -51,11 +51,7 @@ __all__ = [
     "accept_review",
     "compute_indicators",
     "compute_series",
-    "import_deal_rows",
     "import_deals",
-    "import_financial_rows",
-    "import_investor_rows",
-    "import_listing_rows",
     "import_rows",
     "list_deals",
     "list_review",
@@ -69,61 +65,7 @@ SAMPLE_FILE = "named-deals.csv"
 INVESTORS_FILE = "investors.csv"
 
 
-def import_deal_rows(
-    session: Session,
-    *,
-    actor: Principal,
-    rows: Iterable[tuple[int, Mapping[str, str]]],
-    mapping: Mapping[str, str] | None = None,
-) -> ImportResult:
-    """``import_deals`` for a platform administrator (the API and CLI edge)."""
-    require_platform_admin(actor)
-    return import_deals(session, rows=rows, mapping=mapping)
-
-
-def import_listing_rows(
-    session: Session,
-    *,
-    actor: Principal,
-    rows: Iterable[tuple[int, Mapping[str, str]]],
-    mapping: Mapping[str, str] | None = None,
-) -> UpsertResult:
-    """``import_listings`` (exchange, board, dates, IPO proceeds) for a platform administrator."""
-    require_platform_admin(actor)
-    return import_listings(session, rows=rows, mapping=mapping)
-
-
-def import_financial_rows(
-    session: Session,
-    *,
-    actor: Principal,
-    rows: Iterable[tuple[int, Mapping[str, str]]],
-    mapping: Mapping[str, str] | None = None,
-) -> UpsertResult:
-    """``import_financials`` (yearly revenue, net profit) for a platform administrator."""
-    require_platform_admin(actor)
-    return import_financials(session, rows=rows, mapping=mapping)
-
-
-def import_investor_rows(
-    session: Session,
-    *,
-    actor: Principal,
-    rows: Iterable[tuple[int, Mapping[str, str]]],
-    mapping: Mapping[str, str] | None = None,
-) -> UpsertResult:
-    """``import_investors`` for a platform administrator; every change goes through
-    ``set_investor``."""
-    require_platform_admin(actor)
-    return import_investors(session, rows=rows, mapping=mapping, classify=set_investor)
-
-
-IMPORT_KINDS = {
-    "deals": import_deal_rows,
-    "listings": import_listing_rows,
-    "financials": import_financial_rows,
-    "investors": import_investor_rows,
-}
+IMPORT_KINDS = ("deals", "listings", "financials", "investors")
 
 
 def import_rows(
@@ -134,14 +76,23 @@ def import_rows(
     rows: Iterable[tuple[int, Mapping[str, str]]],
     mapping: Mapping[str, str] | None = None,
 ) -> ImportResult | UpsertResult:
-    """Import a file of ``kind`` (``IMPORT_KINDS``: deals, listings, financials, investors)."""
+    """Import a file of ``kind`` (``IMPORT_KINDS``: deals; listings with exchange, board,
+    dates and IPO proceeds; yearly revenue and net profit; investor types, every change
+    through ``set_investor``) for a platform administrator (the API and CLI edge)."""
     if kind not in IMPORT_KINDS:
         raise Invalid(
             f"unknown import kind {kind!r} (one of {', '.join(IMPORT_KINDS)})",
             field="kind",
             rule="enum",
         )
-    return IMPORT_KINDS[kind](session, actor=actor, rows=rows, mapping=mapping)
+    require_platform_admin(actor)
+    if kind == "deals":
+        return import_deals(session, rows=rows, mapping=mapping)
+    if kind == "listings":
+        return import_listings(session, rows=rows, mapping=mapping)
+    if kind == "financials":
+        return import_financials(session, rows=rows, mapping=mapping)
+    return import_investors(session, rows=rows, mapping=mapping, classify=set_investor)
 
 
 def set_investor(
