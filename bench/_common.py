@@ -416,6 +416,19 @@ def clean_up(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def conclude(
+    figures: dict, *, targets: dict[str, bool], problems: list[str], started: float
+) -> None:
+    """Record in ``figures`` which targets were met, the problems found (a wrong result), the
+    load after the run and the elapsed seconds since ``started`` (``time.perf_counter()``)."""
+    figures["targets_met"] = targets
+    figures["all_targets_met"] = all(targets.values())
+    figures["problems"] = problems
+    figures["correct"] = not problems
+    figures["loadavg_after"] = round(load_average(), 2)
+    figures["elapsed_s"] = round(time.perf_counter() - started, 1)
+
+
 def emit(figures: dict, *, correct: bool, strict: bool) -> int:
     """Print the one-line JSON of figures last; the exit status: 1 when a result was wrong, or
     when ``strict`` and a target was missed, else 0."""

@@ -61,6 +61,7 @@ from _common import (
     Server,
     WrkResult,
     clean_up,
+    conclude,
     create_pg_database,
     emit,
     http_get,
@@ -1184,12 +1185,7 @@ def main(argv: list[str] | None = None) -> int:
             if f"{key}http_c{c}_p99_ms" in figures:
                 targets[f"{key}http_p99"] = figures[f"{key}http_c{c}_p99_ms"] < TARGET_HTTP_P99_MS
         targets["verify"] = figures["verify_per_cpu_s"] >= TARGET_VERIFY
-        figures["targets_met"] = targets
-        figures["all_targets_met"] = all(targets.values())
-        figures["problems"] = problems
-        figures["correct"] = not problems
-        figures["loadavg_after"] = round(load_average(), 2)
-        figures["elapsed_s"] = round(time.perf_counter() - started, 1)
+        conclude(figures, targets=targets, problems=problems, started=started)
         report(figures, connections)
     finally:
         clean_up(

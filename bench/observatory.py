@@ -49,7 +49,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from _common import clean_up, create_pg_database, emit, load_average, raise_on_sigterm
+from _common import clean_up, conclude, create_pg_database, emit, load_average, raise_on_sigterm
 from chanrong import db as db_module
 from chanrong.observatory import rollups
 from chanrong.observatory.indicators import (
@@ -519,12 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, _ in keys:
             targets[f"{key}seconds"] = f[f"{key}chanrong_s"] < TARGET_SECONDS
             targets[f"{key}speedup"] = f[f"{key}speedup_total"] >= TARGET_SPEEDUP
-        f["targets_met"] = targets
-        f["all_targets_met"] = all(targets.values())
-        f["problems"] = problems
-        f["correct"] = not problems
-        f["loadavg_after"] = round(load_average(), 2)
-        f["elapsed_s"] = round(time.perf_counter() - started, 1)
+        conclude(f, targets=targets, problems=problems, started=started)
         report(f, keys)
     finally:
         clean_up(

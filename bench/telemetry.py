@@ -55,7 +55,7 @@ from rich.table import Table
 
 import _telemetry_mqtt as mq
 import _telemetry_rollups as ru
-from _common import clean_up, emit, load_average, raise_on_sigterm
+from _common import clean_up, conclude, emit, load_average, raise_on_sigterm
 from _telemetry_ingest import (
     INTERVAL_MS,
     METRICS,
@@ -346,13 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_mqtt:
             targets["mqtt_readings"] = f.get("mqtt100_readings_per_s", 0) >= TARGET_MQTT_READINGS
             targets["mqtt_messages"] = f.get("mqtt1_messages_per_s", 0) >= TARGET_MQTT_MESSAGES
-        f["targets_met"] = targets
-        f["all_targets_met"] = all(targets.values())
+        conclude(f, targets=targets, problems=problems, started=started)
         f["rollups_measured"] = "rollup_s" in f
-        f["problems"] = problems
-        f["correct"] = not problems
-        f["loadavg_after"] = round(load_average(), 2)
-        f["elapsed_s"] = round(time.perf_counter() - started, 1)
         report(f)
     finally:
         clean_up([], admin_url=None, pg_name=None, workdir=workdir, keep=args.keep)
