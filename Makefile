@@ -33,8 +33,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
+	command -v wrk >/dev/null && command -v mosquitto_pub >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk mosquitto-clients)
 	$(BIN)/python bench/identifiers.py --quick
 	$(BIN)/python bench/ledger.py --quick
+	$(BIN)/python bench/observatory.py --quick
 	$(BIN)/python bench/telemetry.py --quick
 
 clean:
