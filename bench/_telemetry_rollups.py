@@ -2,19 +2,23 @@
 one DuckDB ``GROUP BY`` over the same Parquet files (the floor), and the correction of the
 rollups that 1,000 late readings touch.
 
-A fleet of D sewing machines reports its stitch counter every 10 s for 7 days (1,000 devices:
-60,480,000 readings), ingested through ``ingest.ingest_batch`` (untimed: part 1 measures it),
-which marks every device-hour dirty. Timed against the floor: ``rollups.roll_up`` over all of
-them (the incremental job after such a load) and ``rollups.rebuild`` of the whole week (the
-full rebuild, which the target is about). Then 1,000 late readings at random
-device-hours of the week (5 s after a stored reading, with the counter value between its
-neighbours) are ingested and ``roll_up`` recomputes exactly the hours they touched (and the
-next hour of each, whose counter use starts from the changed reading).
+A fleet of D sewing machines reports its stitch counter about every 10 s for 7 days (1,000
+devices: 60,480,000 readings; times jitter by up to 1 s and the stitches per tick vary),
+ingested through ``ingest.ingest_batch`` (untimed: part 1 measures it), which marks every
+device-hour dirty. The store is then compacted as ``chanrong telemetry compact`` does once the
+days are closed (timed, reported), and the compiled rollup kernel loaded (reported). Timed
+against the floor (best of two each): ``rollups.roll_up`` over all dirty hours (the incremental
+job after such a load) and ``rollups.rebuild`` of the whole week (the full rebuild, which the
+target is about). Then 1,000 late readings at random device-hours of the week (5 s after a
+stored reading, with the counter value between its neighbours) are ingested and ``roll_up``
+recomputes exactly the hours they touched (and the next hour of each whose counter use starts
+from a changed last reading).
 """
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +41,18 @@ GROUP BY ALL
 """The floor: one pass computing per device, metric and hour what the rollup keeps first."""
 
 
+def _noise(t: np.ndarray, dev: np.ndarray, salt: int, below: int) -> np.ndarray:
+    """Deterministic pseudo-random integers in [0, ``below``) per (tick, device)."""
+    h = (t * 2_654_435_761 + dev.astype(np.int64) * 40_503 + salt * 97_531) & 0xFFFFFFFF
+    h = (h ^ (h >> 13)) * 1_274_126_177 & 0xFFFFFFFF
+    return (h >> 8) % below
+
+
 def week_table(handles: list[str], start_ms: int, first: int, end: int) -> pa.Table:
-    """Ticks ``first`` to ``end`` (10 s apart from ``start_ms``) of every device's stitch
-    counter, time-major, as a ``RAW_SCHEMA`` table (a slice at a time keeps memory bounded)."""
+    """Ticks ``first`` to ``end`` (about 10 s apart from ``start_ms``) of every device's stitch
+    counter, time-major, as a ``RAW_SCHEMA`` table (a slice at a time keeps memory bounded).
+    Like real machines, times jitter (up to 1 s after the tick) and the stitches per tick vary
+    (150 to 450): tick t reads 300 t + a jitter below 150."""
     from chanrong.telemetry.batch import RAW_SCHEMA
 
     ticks = np.arange(first, end, dtype=np.int64)
@@ -51,8 +64,8 @@ def week_table(handles: list[str], start_ms: int, first: int, end: int) -> pa.Ta
         [
             pa.DictionaryArray.from_arrays(pa.array(dev), pa.array(handles)).cast(pa.string()),
             pa.array(["stitches"] * n, pa.string()),
-            pa.array(start_ms + t * STEP_MS),
-            pa.array((t * 300 + dev).astype(np.float64)),
+            pa.array(start_ms + t * STEP_MS + _noise(t, dev, 1, 1_000)),
+            pa.array((t * 300 + _noise(t, dev, 2, 150)).astype(np.float64)),
             pa.nulls(n, pa.string()),
             pa.array(np.arange(1, n + 1, dtype=np.int64)),
         ],
@@ -61,7 +74,9 @@ def week_table(handles: list[str], start_ms: int, first: int, end: int) -> pa.Ta
 
 
 def late_table(handles: list[str], ticks: int, start_ms: int, seed: int) -> pa.Table:
-    """``LATE_READINGS`` readings 5 s after random stored ones, between their neighbours."""
+    """``LATE_READINGS`` readings 5 s after random stored ones, between their neighbours (in
+    time: stored ones are at most 1 s after their tick; in value: 300 t + 150 + a jitter below
+    150 lies between tick t's and tick t + 1's)."""
     from chanrong.telemetry.batch import RAW_SCHEMA
 
     rng = np.random.default_rng(seed)
@@ -73,12 +88,21 @@ def late_table(handles: list[str], ticks: int, start_ms: int, seed: int) -> pa.T
             pa.array([handles[i] for i in dev.tolist()], pa.string()),
             pa.array(["stitches"] * n, pa.string()),
             pa.array(start_ms + t * STEP_MS + 5_000),
-            pa.array((t * 300 + dev + 150).astype(np.float64)),
+            pa.array((t * 300 + 150 + _noise(t, dev, 3, 150)).astype(np.float64)),
             pa.nulls(n, pa.string()),
             pa.array(np.arange(1, n + 1, dtype=np.int64)),
         ],
         schema=RAW_SCHEMA,
     )
+
+
+def warm_up() -> None:
+    """Load the compiled rollup kernel (from numba's cache, or compile it)."""
+    from chanrong.telemetry import rollups_core as rc
+
+    one = np.array([0], dtype=np.int64)
+    rc.hours_of((one + 1) << rc.METRIC_BITS | 2, one + 10**12, one, one, one - 1, one,
+                cap_ms=900_000)  # fmt: skip
 
 
 def run_rollup_part(
@@ -109,21 +133,40 @@ def run_rollup_part(
         if stored != ticks * len(handles):
             problems.append(f"rollup load stored {stored:,} of {ticks * len(handles):,}")
 
+        # As `chanrong telemetry compact` does once the days are closed: one sorted,
+        # delta-encoded file per partition. Everything below reads those files.
+        with database.transaction() as session:
+            started = time.perf_counter()
+            done = store.compact(session, closed_before=datetime.fromtimestamp(now_ms / 1000, UTC).date()
+                                 + timedelta(days=1))  # fmt: skip
+            f["compact_s"] = round(time.perf_counter() - started, 1)
+        f["compacted_files"] = done.files_replaced
+        # The compiled rollup kernel loads once per process (a worker pays it at start).
+        started = time.perf_counter()
+        warm_up()
+        f["kernel_load_s"] = round(time.perf_counter() - started, 2)
+
         with database.transaction() as session:
             files = store.files(session)
             started = time.perf_counter()
             report = rollups.roll_up(session, store)
             f["rollup_s"] = round(time.perf_counter() - started, 2)
         f["rollup_device_hours"] = report.device_hours
-        started = time.perf_counter()
-        floor = store.run(files, FLOOR_SQL)
-        f["rollup_floor_s"] = round(time.perf_counter() - started, 2)
+        floors = []
+        for _ in range(2):
+            started = time.perf_counter()
+            floor = store.run(files, FLOOR_SQL)
+            floors.append(time.perf_counter() - started)
+        f["rollup_floor_s"] = round(min(floors), 2)
         f["rollup_floor_groups"] = floor.num_rows
         f["rollup_incremental_ratio"] = round(f["rollup_s"] / f["rollup_floor_s"], 2)
-        with database.transaction() as session:
-            started = time.perf_counter()
-            rollups.rebuild(session, store, start_ms=start_ms, end_ms=now_ms)
-            f["rebuild_s"] = round(time.perf_counter() - started, 2)
+        rebuilds = []
+        for _ in range(2):
+            with database.transaction() as session:
+                started = time.perf_counter()
+                rollups.rebuild(session, store, start_ms=start_ms, end_ms=now_ms)
+                rebuilds.append(time.perf_counter() - started)
+        f["rebuild_s"] = round(min(rebuilds), 2)
         f["rollup_floor_ratio"] = round(f["rebuild_s"] / f["rollup_floor_s"], 2)
         if report.device_hours < floor.num_rows:
             problems.append(f"roll_up recomputed {report.device_hours:,} device-hours, "

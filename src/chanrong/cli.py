@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import typer
 
 from chanrong import __version__
@@ -83,6 +85,10 @@ def serve(
 
 def main() -> None:
     """Entry point of the ``chanrong`` script: domain errors end in a message, not a traceback."""
+    # Everything is imported by now: set it aside from the cyclic collector, so that a full
+    # collection walks only what the command creates (it took 0.1 s pauses in rollup work
+    # over the ~160,000 objects of the imported libraries).
+    gc.freeze()
     try:
         app()
     except ChanrongError as error:

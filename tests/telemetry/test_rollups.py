@@ -143,6 +143,19 @@ def test_rollup_twice_and_rebuild_give_the_same_rows(session: Session, tmp_path:
     assert _rows(session, sm.id) | {(-1, 0): _rows(session, motor.id)} == first
 
 
+def test_a_rebuild_keeps_the_state_tail_into_its_first_hour(
+    session: Session, tmp_path: Path
+) -> None:
+    sm, motor, store = _site(session, tmp_path)
+    roll_up(session, store, settings=CONFIG)
+    first = _rows(session, sm.id) | {(-1, 0): _rows(session, motor.id)}
+    # Power read at 58 runs into hour 1, which has no power reading: the tail row at hour 1
+    # comes from a reading before the window and must survive its rebuild.
+    report = rebuild(session, store, start_ms=T0 + H, end_ms=T0 + 3 * H, settings=CONFIG)
+    assert report.tails == 1
+    assert _rows(session, sm.id) | {(-1, 0): _rows(session, motor.id)} == first
+
+
 def test_a_state_tail_row_is_replaced_when_its_hour_gets_readings(
     session: Session, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -111,3 +112,49 @@ def test_compaction_keeps_every_row(session: Session, tmp_path: Path) -> None:
     assert store.gc(session) == 0
     assert store.gc(session, grace_seconds=0) == 10
     assert store.readings(session, [a.id, b.id], T0, T0 + 2 * DAY).equals(before)
+
+
+def test_compaction_closes_days_and_delta_encodes(session: Session, tmp_path: Path) -> None:
+    owner, prefix = create_device_owner(session)
+    sm = create_device(session, owner, prefix, suffix="S-1")
+    store = ParquetStore(tmp_path)
+    for day in (0, 1):
+        for i in range(2):
+            store.write(session, _table(sm.id, "sewing_machine", [T0 + day * DAY + i], [i]))
+    closed = date(2024, 5, 2)  # 2024-05-01 is closed, 2024-05-02 still open
+    done = store.compact(session, min_files=8, closed_before=closed)
+    assert (done.partitions, done.files_replaced) == (1, 2)
+    days = sorted((f.day, f.rows) for f in session.scalars(select(StoreFile)))
+    assert days == [(date(2024, 5, 1), 2), (date(2024, 5, 2), 1), (date(2024, 5, 2), 1)]
+    (merged,) = [f for f in session.scalars(select(StoreFile)) if f.rows == 2]
+    column = pq.ParquetFile(tmp_path / merged.path).metadata.row_group(0).column(2)  # ts_ms
+    assert "DELTA_BINARY_PACKED" in column.encodings
+    assert column.has_offset_index  # the page index DuckDB skips pages with
+
+
+def test_device_hours_returns_exactly_those_hours(session: Session, tmp_path: Path) -> None:
+    owner, prefix = create_device_owner(session)
+    a = create_device(session, owner, prefix, suffix="S-1")
+    b = create_device(session, owner, prefix, suffix="S-2")
+    motor = create_device(session, owner, prefix, device_type="motor", suffix="M-1")
+    store = ParquetStore(tmp_path)
+    hour = 3_600_000
+    minutes = list(range(0, 3 * 24 * 60, 7))  # three days, a reading every 7 minutes
+    for device, kind, metric in ((a, "sewing_machine", 2), (b, "sewing_machine", 2),
+                                 (motor, "motor", 22)):  # fmt: skip
+        ts = [T0 + m * 60_000 for m in minutes]
+        half = len(ts) // 2  # two writes, so one day has a compacted file and a small one
+        store.write(session, _table(device.id, kind, ts[:half], minutes[:half], metric=metric))
+        store.write(session, _table(device.id, kind, ts[half:], minutes[half:], metric=metric))
+    store.compact(session, min_files=8, closed_before=date(2024, 5, 2))
+    store.write(session, _table(a.id, "sewing_machine", [T0 + 5 * hour + 1], [-1]))  # late
+    pairs = {(a.id, T0 + 5 * hour), (b.id, T0 + DAY + 3 * hour), (motor.id, T0 + 2 * DAY)}
+    got = store.device_hours(session, pairs)
+    everything = store.readings(session, [a.id, b.id, motor.id], T0, T0 + 3 * DAY)
+    ts = everything.column("ts_ms").to_numpy()
+    device = everything.column("device_id").to_numpy()
+    keep = np.isin(device.astype(np.int64) << 32 | ts // hour,
+                   [d << 32 | h // hour for d, h in pairs])  # fmt: skip
+    assert got.equals(everything.filter(keep))
+    assert got.num_rows == (9 + 1) + 8 + 8  # readings every 7 minutes, and the late one
+    assert store.device_hours(session, set()).num_rows == 0

@@ -28,6 +28,7 @@ app.command("dispatcher")(commands_cli.dispatcher)
 app.command("agent")(simulator_cli.agent)
 app.command("ingest")(ingest_cli.ingest)
 app.command("worker")(ingest_cli.worker)
+app.command("compact")(ingest_cli.compact)
 app.command("rollup")(rollups_cli.rollup)
 app.command("rollups")(rollups_cli.show)
 

@@ -19,7 +19,7 @@ RESET_FRACTION = 0.1
 """A counter that drops below this fraction of its previous value was reset (the device
 restarted its count); a smaller drop is a counter going backwards and is refused."""
 
-_RESET_DENOMINATOR = 10  # 1 / RESET_FRACTION, so the rule is an exact integer comparison
+RESET_DENOMINATOR = 10  # 1 / RESET_FRACTION, so the rule is an exact integer comparison
 
 MAX_SCALED = 2**53
 """Largest magnitude of a stored integer value: beyond it a float64 reading is no longer exact."""
@@ -52,13 +52,13 @@ def scale_values(values: np.ndarray, scale: int | np.ndarray) -> tuple[np.ndarra
 def is_reset(previous: np.ndarray | int, new: np.ndarray | int) -> np.ndarray | bool:
     """True where a counter going from ``previous`` to ``new`` was reset: ``new`` is below
     ``RESET_FRACTION`` of ``previous`` (compared exactly on the integers)."""
-    return np.asarray(new) * _RESET_DENOMINATOR < np.asarray(previous)
+    return np.asarray(new) * RESET_DENOMINATOR < np.asarray(previous)
 
 
 def is_backwards(previous: np.ndarray | int, new: np.ndarray | int) -> np.ndarray | bool:
     """True where a counter decreased without a recognisable reset (the reading is refused)."""
     new_a, prev_a = np.asarray(new), np.asarray(previous)
-    return (new_a < prev_a) & (new_a * _RESET_DENOMINATOR >= prev_a)
+    return (new_a < prev_a) & (new_a * RESET_DENOMINATOR >= prev_a)
 
 
 def counter_deltas(values: np.ndarray) -> np.ndarray:

@@ -1,17 +1,20 @@
-"""``chanrong telemetry ingest FILE`` (CSV or Parquet, with a progress bar) and
-``chanrong telemetry worker`` (the MQTT ingest worker), mounted in ``telemetry.cli``."""
+"""``chanrong telemetry ingest FILE`` (CSV or Parquet, with a progress bar), ``chanrong
+telemetry worker`` (the MQTT ingest worker) and ``chanrong telemetry compact`` (store upkeep),
+mounted in ``telemetry.cli``."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import typer
 from rich.logging import RichHandler
 from rich.table import Table
 
+from chanrong import clock
 from chanrong.settings import get_settings
 from chanrong.shell import console, open_database, progress
 from chanrong.telemetry.batch import REASONS, IngestReport
@@ -84,3 +87,24 @@ def worker(
     stats = run_worker(number, stop_event=stop, settings=settings, database=database,
                        on_progress=show)  # fmt: skip
     show(stats)
+
+
+def compact(
+    min_files: int = typer.Option(8, help="Compact a partition of an open day from this many."),
+    grace_seconds: int = typer.Option(
+        3600, help="Delete replaced and orphaned files older than this (0: now)."
+    ),
+) -> None:
+    """Compact the store (docs/telemetry-store.md): every partition of a closed day (older than
+    the late window) with two files or more, and of an open day with --min-files or more,
+    becomes one sorted, delta-encoded file; then delete the files no longer listed."""
+    settings = get_settings()
+    database = open_database()
+    store = ParquetStore.from_settings(settings)
+    closed = (clock.now() - timedelta(hours=settings.telemetry_late_hours)).date()
+    with database.transaction() as session:
+        done = store.compact(session, min_files=min_files, closed_before=closed)
+    with database.transaction() as session:
+        deleted = store.gc(session, grace_seconds=grace_seconds)
+    console.print(f"compacted {done.partitions:,} partitions ({done.files_replaced:,} files, "
+                  f"{done.rows:,} readings) into one file each; deleted {deleted:,} old files")  # fmt: skip

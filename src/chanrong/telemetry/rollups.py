@@ -17,14 +17,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chanrong.settings import Settings, get_settings
 from chanrong.telemetry import rollups_core as rc
 from chanrong.telemetry import rollups_db as rdb
-from chanrong.telemetry.models import Device, DirtyHour
+from chanrong.telemetry.models import DirtyHour, RollupHour
 from chanrong.telemetry.rollups_rebuild import rebuild_window
 from chanrong.telemetry.store import ParquetStore
 
@@ -86,15 +85,37 @@ def rebuild(
     params = Params.of(settings or get_settings())
     start, end = start_ms - start_ms % HOUR, -(-end_ms // HOUR) * HOUR
     report = RollupReport()
-    rdb.execute(session, "DELETE FROM tm_rollup_hours WHERE hour_ms >= {m} AND hour_ms < {m}",
-                (start, end))  # fmt: skip
     again = rebuild_window(session, store, start, end, params, report, on_day=on_day)
+    _tails_into(session, start, params, report)
     if again:
         recompute(session, store, again, params, report, first_round=False)
     rdb.execute(session, "DELETE FROM tm_dirty_hours WHERE hour_ms >= {m} AND hour_ms < {m}",
                 (start, end))  # fmt: skip
     session.flush()
     return report
+
+
+def _tails_into(session: Session, hour: int, params: Params, report: RollupReport) -> None:
+    """Write the state tails into ``hour`` (a rebuilt window's first) from the rows of the hour
+    before it, outside the window, for the series without a row in ``hour`` now."""
+    before = session.execute(
+        select(RollupHour.device_id, RollupHour.metric_id, RollupHour.last_ts_ms,
+               RollupHour.last_value)
+        .where(RollupHour.hour_ms == hour - HOUR, RollupHour.readings > 0,
+               RollupHour.metric_id.in_(sorted(rc.STATE_IDS)))
+    ).all()  # fmt: skip
+    if not before:
+        return
+    present = set(session.execute(
+        select(RollupHour.device_id, RollupHour.metric_id).where(RollupHour.hour_ms == hour)
+    ).all())  # fmt: skip
+    tails = []
+    for d, m, last_ts, code in before:
+        ms = rc.tail_ms(last_ts, hour - HOUR, params.cap_ms)
+        if ms and (d, m) not in present:
+            tails.append(rdb.tail_record(d, m, hour, last_ts, code, ms))
+    rdb.insert(session, tails)
+    report.tails += len(tails)
 
 
 def day_of(ms: int) -> date:
@@ -116,20 +137,11 @@ def recompute(
 ) -> None:
     """Recompute the device-hours ``pairs`` and then, round by round, the successors they
     invalidate (``first_round`` False: ``pairs`` are successors already)."""
-    # The first round also reads the hour after each pair: the usual successor, which then
-    # needs no second scan of the store.
-    ahead: tuple[set[Pair], tuple[np.ndarray, ...]] | None = None
     while pairs:
-        if ahead is not None and pairs <= ahead[0]:
-            key, ts, value = _take(ahead[1], pairs)
-        elif first_round:
-            extra = {(d, h + HOUR) for d, h in pairs} - pairs
-            arrays = _load(session, store, pairs | extra)
-            key, ts, value = _take(arrays, pairs)
-            ahead = (extra, _take(arrays, extra))
-        else:
-            key, ts, value = _load(session, store, pairs)
-        loaded = set(zip(key.tolist(), (ts - ts % HOUR).tolist(), strict=True))
+        key, ts, value = _load(session, store, pairs)
+        hour = ts - ts % HOUR
+        firsts = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (hour[1:] != hour[:-1])])
+        loaded = set(zip(key[firsts].tolist(), hour[firsts].tolist(), strict=True))
         found = rdb.seeds(session, pairs, skip=pairs, loaded=loaded)
         s_key, s_ts, s_value = rdb.seed_arrays(found)
         all_key = np.r_[key, s_key]
@@ -157,26 +169,9 @@ def recompute(
 def _load(
     session: Session, store: ParquetStore, pairs: set[Pair]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every stored reading of the device-hours ``pairs``: (series key, ts, value) arrays."""
-    devices = sorted({d for d, _h in pairs})
-    hours = np.array(sorted({h for _d, h in pairs}), dtype=np.int64)
-    types = list(session.scalars(
-        select(Device.device_type).where(Device.id.in_(devices)).distinct()
-    ))  # fmt: skip
-    days = [day_of(int(d) * DAY) for d in np.unique(hours // DAY).tolist()]
-    files = store.files(session, days=days, device_types=types)
-    wanted = pa.table({
-        "device_id": pa.array([d for d, _h in pairs], pa.int32()),
-        "hour_ms": pa.array([h for _d, h in pairs], pa.int64()),
-    })  # fmt: skip
-    table = store.run(
-        files,
-        "SELECT r.device_id, r.metric_id, r.ts_ms, r.value FROM readings r "
-        "JOIN wanted w ON r.device_id = w.device_id AND r.ts_ms // 3600000 = w.hour_ms // 3600000 "
-        "WHERE r.ts_ms >= ? AND r.ts_ms < ?",
-        [int(hours.min()), int(hours.max()) + HOUR],
-        wanted=wanted,
-    )
+    """Every stored reading of the device-hours ``pairs``: (series key, ts, value) arrays,
+    sorted by series and time."""
+    table = store.device_hours(session, pairs)
     device = table.column("device_id").to_numpy().astype(np.int64)
     metric = table.column("metric_id").to_numpy().astype(np.int64)
     return (
@@ -184,15 +179,6 @@ def _load(
         table.column("ts_ms").to_numpy().astype(np.int64),
         table.column("value").to_numpy().astype(np.int64),
     )
-
-
-def _take(arrays: tuple[np.ndarray, ...], pairs: set[Pair]) -> tuple[np.ndarray, ...]:
-    """The readings among ``arrays`` (series key, ts, value) of the device-hours ``pairs``."""
-    key, ts, _value = arrays
-    code = ((key >> rc.METRIC_BITS) << 32) | (ts // HOUR)
-    wanted = np.array([(d << 32) | (h // HOUR) for d, h in pairs], dtype=np.int64)
-    keep = np.isin(code, wanted)
-    return tuple(a[keep] for a in arrays)
 
 
 def _successors(

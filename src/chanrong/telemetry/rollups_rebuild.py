@@ -1,7 +1,7 @@
 """Recomputing every hour of a window (``rollups.rebuild``), one UTC day at a time, in bulk.
 
-A day's readings are read in one DuckDB scan (the next day's is read on a second thread while
-this one is computed and written), computed in one pass over the sorted arrays
+A day's readings are read whole (``rollups_read``; the next day's is read on a second thread
+while this one is computed and written), computed in one compiled pass over the sorted arrays
 (``rollups_core.hours_of``) and inserted in one statement. The reading before each series'
 first hour of the day is carried in memory from the day before; only a series that first
 appears in the window is looked up in the rollup rows before the window. State tails are
@@ -22,13 +22,12 @@ from sqlalchemy.orm import Session
 
 from chanrong.telemetry import rollups_core as rc
 from chanrong.telemetry import rollups_db as rdb
+from chanrong.telemetry.rollups_read import Arrays, DayReader
 from chanrong.telemetry.store import ParquetStore
 
 HOUR = rc.HOUR_MS
 DAY = 24 * HOUR
 _EPOCH = date(1970, 1, 1)
-PIECE = 1 << 18  # readings computed at a time
-Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]  # series key, ts, value
 
 
 def rebuild_window(
@@ -41,56 +40,32 @@ def rebuild_window(
     *,
     on_day: Callable[[date], None] | None = None,
 ) -> set[rdb.Pair]:
-    """Write the rows of every series-hour in [``start``, ``end``) (whole hours, whose rows the
-    caller deleted) and the state tails they cause; returns the device-hours after the window
-    whose reading before changed (to recompute incrementally)."""
+    """Replace the rows of every series-hour in [``start``, ``end``) (whole hours) and write the
+    state tails they cause; returns the device-hours after the window whose reading before
+    changed (to recompute incrementally)."""
     chunks = []
     day = start - start % DAY
     while day < end:
         lo, hi = max(day, start), min(day + DAY, end)
-        chunks.append((day, lo, hi, store.files(session, start_ms=lo, end_ms=hi)))
+        chunks.append((day, lo, hi, store.files_by_type(session, start_ms=lo, end_ms=hi)))
         day += DAY
-    window = _Window(session, start, end, params, report)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    reader = DayReader()  # two buffer sets: the day computed and the day read meanwhile
+    with ThreadPoolExecutor(max_workers=1) as pool, ThreadPoolExecutor(max_workers=1) as writer:
+        window = _Window(session, start, end, params, report, writer)
         ahead: Future[Arrays] | None = None
+        if chunks:
+            ahead = pool.submit(reader.read, *chunks[0][1:])
+        # The old rows go while the first day is read.
+        rdb.execute(session, "DELETE FROM tm_rollup_hours WHERE hour_ms >= {m} AND hour_ms < {m}",
+                    (start, end))  # fmt: skip
         for i, (day, lo, hi, _files) in enumerate(chunks):
-            if ahead is None:
-                ahead = pool.submit(_read, store, *chunks[i][1:])
+            assert ahead is not None
             arrays = ahead.result()
-            ahead = pool.submit(_read, store, *chunks[i + 1][1:]) if i + 1 < len(chunks) else None
+            ahead = pool.submit(reader.read, *chunks[i + 1][1:]) if i + 1 < len(chunks) else None
             window.add(lo, hi, *arrays)
             if on_day is not None:
                 on_day(_EPOCH + timedelta(days=day // DAY))
-    return window.finish()
-
-
-def _read(store: ParquetStore, lo: int, hi: int, files: list[str]) -> Arrays:
-    """The readings in [``lo``, ``hi``) of ``files``, sorted by series key and time."""
-    table = store.run(
-        files,
-        "SELECT device_id, metric_id, ts_ms, value FROM readings WHERE ts_ms >= ? AND ts_ms < ?",
-        [lo, hi],
-    )
-    key = table.column("device_id").to_numpy().astype(np.int64)
-    key <<= rc.METRIC_BITS
-    key |= table.column("metric_id").to_numpy()
-    ts = table.column("ts_ms").to_numpy()
-    value = table.column("value").to_numpy()
-    # A compacted partition is one file sorted this way; several files (or types) need a sort.
-    dk = np.diff(key)
-    if len(key) and not np.all((dk > 0) | ((dk == 0) & (np.diff(ts) > 0))):
-        order = np.lexsort((ts, key))
-        key, ts, value = key[order], ts[order], value[order]
-    return key, ts, value
-
-
-def _pieces(key: np.ndarray) -> list[tuple[int, int]]:
-    """[start, stop) ranges of about ``PIECE`` readings that split ``key`` (sorted) only between
-    series. Computing a piece at a time keeps the temporaries in the CPU cache and in reused
-    memory (an array of a whole day is a fresh mapping of many pages each time)."""
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    cuts = np.unique(starts[np.searchsorted(starts, np.arange(0, len(key), PIECE))])
-    return list(zip(cuts.tolist(), np.r_[cuts[1:], len(key)].tolist(), strict=True))
+        return window.finish()
 
 
 class _Window:
@@ -104,8 +79,13 @@ class _Window:
         end: int,
         params: rc.Params,
         report: rc.RollupReport,
+        writer: ThreadPoolExecutor,
     ) -> None:
-        self.session, self.start, self.end = session, start, end
+        self.start, self.end = start, end
+        # The session is used by one thread at a time: the writer inserts a day's rows while
+        # the next day is computed, and ``_session`` waits for it before any other use.
+        self._db, self._writer = session, writer
+        self._writing: Future[None] | None = None
         self.params, self.report = params, report
         # series key -> (ts, value, hour of its row in the window or -1 if before the window)
         self.last: dict[int, tuple[int, int, int]] = {}
@@ -117,7 +97,7 @@ class _Window:
         if len(ts) == 0:
             self._write([], self._resolve_pending(lo, {}))
             return
-        rows = rc.concat([self._compute(key[a:b], ts[a:b], value[a:b]) for a, b in _pieces(key)])
+        rows = self._compute(key, ts, value)
         row_key = (rows.device_id << rc.METRIC_BITS) | rows.metric_id
         follows = np.r_[row_key[1:] == row_key[:-1], False]  # the series' next row is i + 1
         firsts = ~np.r_[False, follows[:-1]]
@@ -162,7 +142,7 @@ class _Window:
         """Check the rows after the window against the last row of every series computed in
         it; returns the device-hours to recompute (their reading before changed)."""
         mine = [(k, t, v, h) for k, (t, v, h) in self.last.items() if h >= 0]
-        following = rdb.next_rows(self.session, [(k, self.end - HOUR) for k, *_r in mine])
+        following = rdb.next_rows(self._session(), [(k, self.end - HOUR) for k, *_r in mine])
         again: set[rdb.Pair] = set()
         drop: list[tuple[int, int, int]] = []
         tails: list[tuple[Any, ...]] = []
@@ -181,8 +161,9 @@ class _Window:
                 drop.append((d, m, h + HOUR))
             if tail:
                 tails.append(rdb.tail_record(d, m, h + HOUR, last, code, tail))
-        rdb.delete_keys(self.session, drop)
+        rdb.delete_keys(self._session(), drop)
         self._write([], tails)
+        self._session()  # the last insert done (or its error raised)
         return again
 
     def _find_before(self, series: list[int]) -> None:
@@ -191,7 +172,7 @@ class _Window:
         devices = {k >> rc.METRIC_BITS for k in series if k not in self.last} - self.looked
         if not devices:
             return
-        found = rdb.seeds(self.session, [(d, self.start) for d in devices])
+        found = rdb.seeds(self._session(), [(d, self.start) for d in devices])
         self.looked |= devices
         for (k, _hour), (_row_hour, ts, value) in found.items():
             self.last.setdefault(k, (ts, value, -1))
@@ -211,6 +192,14 @@ class _Window:
         return rdb.tail_record(k >> rc.METRIC_BITS, k & rc.METRIC_MASK, h + HOUR, last_ts, code,
                                ms)  # fmt: skip
 
+    def _session(self) -> Session:
+        """The session, once the writer is done with it."""
+        if self._writing is not None:
+            self._writing.result()
+            self._writing = None
+        return self._db
+
     def _write(self, records: list[tuple[Any, ...]], tails: list[tuple[Any, ...]]) -> None:
-        rdb.insert(self.session, records + tails)
+        """Insert the rows on the writer thread (after the rows before them)."""
+        self._writing = self._writer.submit(rdb.insert, self._session(), records + tails)
         self.report.tails += len(tails)
