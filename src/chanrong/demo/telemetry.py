@@ -25,6 +25,7 @@ import pyarrow as pa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chanrong import clock
 from chanrong.demo.codes import part_rng
 from chanrong.demo.plan import ParkPlan
 from chanrong.principal import Principal
@@ -214,6 +215,9 @@ def fill_week(
         if tick is not None:
             tick(last - first)
     fill.sent, fill.resets = sim.report.sent, sim.report.resets
+    # The closed days are compacted as `chanrong telemetry compact` would (one sorted,
+    # delta-encoded file per day and type); today's partition stays as ingested.
+    store.compact(session, closed_before=clock.today())
     # A fresh week is rolled up whole, a day at a time (about 3x faster than hour by hour);
     # skewed clocks may stamp readings just outside it, hence the hour either side, and
     # roll_up takes whatever else is left dirty.
