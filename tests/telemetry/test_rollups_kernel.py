@@ -43,11 +43,17 @@ def readings(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(readings(), st.sampled_from([0, 0, 5 * 60_000]), st.sampled_from([900_000, H]))
+@given(readings(), st.sampled_from([0, 0, 5 * 60_000]), st.sampled_from([900_000, H]), st.data())
 def test_kernel_equals_the_numpy_oracle(
-    arrays: tuple[np.ndarray, ...], gap_ms: int, cap_ms: int
+    arrays: tuple[np.ndarray, ...], gap_ms: int, cap_ms: int, data: st.DataObject
 ) -> None:
-    got = rc.hours_of(*arrays, cap_ms=cap_ms, gap_ms=gap_ms)
+    key, ts, value, *runs = arrays
+    # The kernel reads chunks as pyarrow decodes them: cut the stream anywhere.
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(ts) - 1)), max_size=4)))
+    device = np.split((key >> rc.METRIC_BITS).astype(np.int32), cuts)
+    metric = np.split((key & rc.METRIC_MASK).astype(np.int16), cuts)
+    got = rc.hours_of_chunks(device, metric, np.split(ts, cuts), np.split(value, cuts), *runs,
+                             cap_ms=cap_ms, gap_ms=gap_ms)  # fmt: skip
     want = reference_hours_of(*arrays, cap_ms=cap_ms, gap_ms=gap_ms)
     assert len(got) == len(want)
     for name in rc.HourRows.__dataclass_fields__:

@@ -1,5 +1,5 @@
 """Reading whole days for a rebuild: files in time order, overlapping files, several types,
-a window inside the day, and the reused buffers."""
+a window inside the day, series starts across chunks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from chanrong.telemetry import rollups_core as rc
-from chanrong.telemetry.rollups_read import DayReader
+from chanrong.telemetry.rollups_read import Day, read_day
 from chanrong.telemetry.store import ParquetStore
 from chanrong.telemetry.validation import _TYPE_NAMES, store_table
 from tests.factories import create_device, create_device_owner
@@ -38,17 +38,26 @@ def test_a_day_comes_back_grouped_by_series_in_time_order(session: Session, tmp_
     _write(store, session, a.id, "sewing_machine", [T0 + 30, T0 + 40])  # follows in time
     _write(store, session, b.id, "sewing_machine", [T0 + 5])  # late: overlaps the others
     _write(store, session, motor.id, "motor", [T0 + 7, T0 + DAY - 1])
-    reader = DayReader()
     files = store.files_by_type(session, start_ms=T0, end_ms=T0 + DAY)
-    key, ts, _value = reader.read(T0, T0 + DAY, files)
-    got = list(zip((key >> rc.METRIC_BITS).tolist(), ts.tolist(), strict=True))
+    day = read_day(T0, T0 + DAY, files)
+    got = list(zip(np.concatenate(day.devices).tolist(), np.concatenate(day.times).tolist(),
+                   strict=True))  # fmt: skip
     # The types one after the other (by name), each sorted by series and time.
     assert got == [(motor.id, T0 + 7), (motor.id, T0 + DAY - 1),
                    (a.id, T0 + 10), (a.id, T0 + 20), (a.id, T0 + 30), (a.id, T0 + 40),
                    (b.id, T0 + 5), (b.id, T0 + 15)]  # fmt: skip
-    # A window inside the day, read into the other buffer set: the first arrays stay valid.
-    first = key.copy()
-    _key2, ts2, _value2 = reader.read(T0 + 12, T0 + 35, files)
-    assert ts2.tolist() == [T0 + 20, T0 + 30, T0 + 15]
-    assert np.array_equal(key, first)
-    assert reader.read(T0, T0 + DAY, {})[0].size == 0
+    starts, keys = day.series_starts()
+    assert starts.tolist() == [0, 2, 6]
+    assert (keys >> rc.METRIC_BITS).tolist() == [motor.id, a.id, b.id]
+    inside = read_day(T0 + 12, T0 + 35, files)  # a window inside the day
+    assert np.concatenate(inside.times).tolist() == [T0 + 20, T0 + 30, T0 + 15]
+    assert len(read_day(T0, T0 + DAY, {})) == 0
+
+
+def test_series_starts_across_chunks() -> None:
+    chunk = [np.array(a, dtype=t) for a, t in (([1, 1, 2], np.int32), ([2, 2, 2], np.int16))]
+    day = Day([chunk[0], np.array([2, 3], np.int32)], [chunk[1], np.array([2, 2], np.int16)],
+              [np.arange(3), np.arange(2)], [np.arange(3), np.arange(2)])  # fmt: skip
+    starts, keys = day.series_starts()
+    assert starts.tolist() == [0, 2, 4]  # device 2 runs on into the second chunk
+    assert (keys >> rc.METRIC_BITS).tolist() == [1, 2, 3]

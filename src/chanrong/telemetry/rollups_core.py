@@ -161,26 +161,51 @@ def hours_of(
     ``run_start`` (sorted positions, including every series' first) are the readings whose
     predecessor is not the reading just before them; ``prev_ts``/``prev_value`` give that
     predecessor, ``prev_ts`` -1 for none. ``cap_ms`` and ``gap_ms`` as in ``compute_hours``."""
-    if len(ts) == 0:
+    key = np.asarray(key, dtype=np.int64)
+    return hours_of_chunks(
+        [_frozen((key >> METRIC_BITS).astype(np.int32))],
+        [_frozen((key & METRIC_MASK).astype(np.int16))],
+        [_frozen(np.ascontiguousarray(ts, dtype=np.int64))],
+        [_frozen(np.ascontiguousarray(value, dtype=np.int64))],
+        run_start, prev_ts, prev_value, cap_ms=cap_ms, gap_ms=gap_ms,
+    )  # fmt: skip
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """A read-only view of ``array``: the kernel then sees the same types as pyarrow's
+    (read-only) chunks, so one compiled version serves both."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def hours_of_chunks(
+    devices: list[np.ndarray],
+    metrics: list[np.ndarray],
+    times: list[np.ndarray],
+    values: list[np.ndarray],
+    run_start: np.ndarray,
+    prev_ts: np.ndarray,
+    prev_value: np.ndarray,
+    *,
+    cap_ms: int,
+    gap_ms: int = 0,
+) -> HourRows:
+    """``hours_of`` over readings in aligned chunks: int32 device ids, int16 metric ids, int64
+    times and values (positions in ``run_start`` count through the chunks in order)."""
+    if sum(len(t) for t in times) == 0:
         return _empty()
-    key = np.ascontiguousarray(key, dtype=np.int64)
     figures, spans, _m = kernel.group_figures(
-        key, np.ascontiguousarray(ts, dtype=np.int64), np.ascontiguousarray(value, dtype=np.int64),
-        np.asarray(run_start, dtype=np.int64), np.asarray(prev_ts, dtype=np.int64),
-        np.asarray(prev_value, dtype=np.int64), _IS_STATE, METRIC_MASK, cap_ms, gap_ms,
-        core.RESET_DENOMINATOR,
+        kernel.chunks(devices), kernel.chunks(metrics), kernel.chunks(times),
+        kernel.chunks(values), np.asarray(run_start, dtype=np.int64),
+        np.asarray(prev_ts, dtype=np.int64), np.asarray(prev_value, dtype=np.int64), _IS_STATE,
+        METRIC_BITS, cap_ms, gap_ms, core.RESET_DENOMINATOR,
     )  # fmt: skip
     f = dict(zip(kernel.FIGURES, figures, strict=True))
-    first_key = key[f["first"]]
-    metric = first_key & METRIC_MASK
-    hour = ts[f["first"]] - ts[f["first"]] % HOUR_MS
     return HourRows(
-        device_id=first_key >> METRIC_BITS,
-        metric_id=metric,
-        hour_ms=np.asarray(hour, dtype=np.int64),
-        **{name: f[name] for name in kernel.FIGURES[1:]},
-        is_counter=_IS_COUNTER[metric],
-        state_ms=_state_ms(metric, spans),
+        **f,
+        is_counter=_IS_COUNTER[f["metric_id"]],
+        state_ms=_state_ms(f["metric_id"], spans),
     )
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.telemetry import rollups_core as rc
 from chanrong.telemetry import rollups_db as rdb
-from chanrong.telemetry.rollups_read import Arrays, DayReader
+from chanrong.telemetry.rollups_read import Day, read_day
 from chanrong.telemetry.store import ParquetStore
 
 HOUR = rc.HOUR_MS
@@ -49,20 +49,19 @@ def rebuild_window(
         lo, hi = max(day, start), min(day + DAY, end)
         chunks.append((day, lo, hi, store.files_by_type(session, start_ms=lo, end_ms=hi)))
         day += DAY
-    reader = DayReader()  # two buffer sets: the day computed and the day read meanwhile
     with ThreadPoolExecutor(max_workers=1) as pool, ThreadPoolExecutor(max_workers=1) as writer:
         window = _Window(session, start, end, params, report, writer)
-        ahead: Future[Arrays] | None = None
+        ahead: Future[Day] | None = None
         if chunks:
-            ahead = pool.submit(reader.read, *chunks[0][1:])
+            ahead = pool.submit(read_day, *chunks[0][1:])
         # The old rows go while the first day is read.
         rdb.execute(session, "DELETE FROM tm_rollup_hours WHERE hour_ms >= {m} AND hour_ms < {m}",
                     (start, end))  # fmt: skip
         for i, (day, lo, hi, _files) in enumerate(chunks):
             assert ahead is not None
-            arrays = ahead.result()
-            ahead = pool.submit(reader.read, *chunks[i + 1][1:]) if i + 1 < len(chunks) else None
-            window.add(lo, hi, *arrays)
+            readings = ahead.result()
+            ahead = pool.submit(read_day, *chunks[i + 1][1:]) if i + 1 < len(chunks) else None
+            window.add(lo, hi, readings)
             if on_day is not None:
                 on_day(_EPOCH + timedelta(days=day // DAY))
         return window.finish()
@@ -92,12 +91,12 @@ class _Window:
         self.looked: set[int] = set()  # devices whose readings before the window were found
         self.pending: list[tuple[int, int, int, int]] = []  # (key, hour, last ts, tail ms)
 
-    def add(self, lo: int, hi: int, key: np.ndarray, ts: np.ndarray, value: np.ndarray) -> None:
+    def add(self, lo: int, hi: int, day: Day) -> None:
         """Compute and write the rows of the day [``lo``, ``hi``) from its sorted readings."""
-        if len(ts) == 0:
+        if len(day) == 0:
             self._write([], self._resolve_pending(lo, {}))
             return
-        rows = self._compute(key, ts, value)
+        rows = self._compute(day)
         row_key = (rows.device_id << rc.METRIC_BITS) | rows.metric_id
         follows = np.r_[row_key[1:] == row_key[:-1], False]  # the series' next row is i + 1
         firsts = ~np.r_[False, follows[:-1]]
@@ -125,14 +124,14 @@ class _Window:
         self.report.device_hours += len(device_hours)
         self.report.rows += len(rows)
 
-    def _compute(self, key: np.ndarray, ts: np.ndarray, value: np.ndarray) -> rc.HourRows:
+    def _compute(self, day: Day) -> rc.HourRows:
         """The rows of whole series' readings, each series continuing from its last reading."""
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        series = key[starts].tolist()
+        starts, keys = day.series_starts()
+        series = keys.tolist()
         self._find_before(series)
         before = [self.last.get(k, (-1, 0, -1)) for k in series]
-        return rc.hours_of(
-            key, ts, value, starts,
+        return rc.hours_of_chunks(
+            day.devices, day.metrics, day.times, day.values, starts,
             np.array([b[0] for b in before], dtype=np.int64),
             np.array([b[1] for b in before], dtype=np.int64),
             cap_ms=self.params.cap_ms, gap_ms=self.params.gap_ms,
