@@ -35,7 +35,6 @@ check fails (and, with ``--strict``, when a target is missed).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import platform
 import random
@@ -69,6 +68,7 @@ from _telemetry_ingest import (
     seed_fleet,
     stored_rows,
 )
+from chanrong.kit import runtime
 
 console = Console(width=132)
 
@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     p = Profile(**(p.__dict__ | {k: v for k, v in (("readings", args.readings),
                                                   ("workers", args.workers)) if v}))  # fmt: skip
     raise_on_sigterm()
-    gc.freeze()  # as the chanrong command does once everything is imported
+    runtime.tune()  # as the chanrong command does once everything is imported
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="chanrong-bench-telemetry-"))
     os.environ["CHANRONG_DATA_DIR"] = str(workdir)  # the ledger's signing key goes there
