@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ledger.py --quick
 	$(BIN)/python bench/observatory.py --quick
 	$(BIN)/python bench/telemetry.py --quick
+	$(BIN)/python bench/credit.py --quick
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -283,3 +283,54 @@ def raw_batch(
 
     rows = [{"unit": None, **r, "line": i} for i, r in enumerate(readings, start=1)]
     return RawBatch(pa.Table.from_pylist(rows, schema=RAW_SCHEMA), channel, source)
+
+
+def create_trade(
+    session: Session, *, supplier: Party | None = None, buyer: Party | None = None,
+    amount_fen: int = 100_000_00, terms_days: int = 90, age_days: int = 30,
+) -> Any:  # fmt: skip
+    """A supplier and a buyer (each with a prefix) and one order of ``amount_fen`` fen placed
+    ``age_days`` ago, delivered in full a day later and invoiced the day after that, due
+    ``terms_days`` after the invoice. Returns a namespace: supplier, buyer, order, delivery,
+    invoice, and ``register(**overrides)`` registering the matching receivable."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from chanrong import clock
+    from chanrong.trade import documents, receivables
+
+    supplier = supplier or create_party(session)
+    buyer = buyer or create_party(session, roles=["core_enterprise"], size="large")
+    for party in (supplier, buyer):
+        if not identifiers.list_prefixes(session, actor=SYSTEM, party_id=party.id):
+            create_prefix(session, party)
+    seller_actor, buyer_actor = principal_of(supplier), principal_of(buyer)
+    start = clock.today() - timedelta(days=age_days)
+    order = documents.create_order(
+        session, actor=buyer_actor, seller_party_id=supplier.id, buyer_party_id=buyer.id,
+        order_date=start, amount_fen=amount_fen, payment_terms_days=terms_days,
+    )  # fmt: skip
+    delivery = documents.create_delivery(
+        session, actor=seller_actor, order_id=order.id, delivered_on=start + timedelta(days=1),
+        amount_fen=amount_fen,
+    )  # fmt: skip
+    issued = start + timedelta(days=2)
+    invoice = documents.create_invoice(
+        session, actor=seller_actor, order_id=order.id, delivery_id=delivery.id,
+        invoice_number=f"0{next(_serial):07d}", issued_on=issued,
+        due_on=issued + timedelta(days=terms_days), amount_fen=amount_fen,
+    )  # fmt: skip
+
+    def register(**overrides: Any) -> Any:
+        fields: dict[str, Any] = {
+            "debtor_party_id": buyer.id, "order_handle": order.handle,
+            "delivery_handle": delivery.handle, "invoice_handle": invoice.handle,
+            "amount_fen": amount_fen,
+        }  # fmt: skip
+        fields.update(overrides)
+        actor = fields.pop("actor", seller_actor)
+        return receivables.register_receivable(session, actor=actor, **fields)
+
+    return SimpleNamespace(supplier=supplier, buyer=buyer, order=order, delivery=delivery,
+                           invoice=invoice, seller_actor=seller_actor, buyer_actor=buyer_actor,
+                           register=register)  # fmt: skip

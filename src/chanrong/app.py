@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from chanrong import __version__
 from chanrong.consent import api as consent_api
 from chanrong.consent import pages as consent_pages
+from chanrong.credit import api as credit_api
 from chanrong.db import Database
 from chanrong.errors import ChanrongError, FieldError, Invalid, RouteError
 from chanrong.identifiers import api as identifiers_api
@@ -24,8 +25,12 @@ from chanrong.observatory import pages as observatory_pages
 from chanrong.parties import api as parties_api
 from chanrong.parties import pages as parties_pages
 from chanrong.settings import Settings, get_settings
+from chanrong.supplychain import api as supplychain_api
+from chanrong.supplychain import pages as supplychain_pages
 from chanrong.telemetry import api as telemetry_api
 from chanrong.telemetry import pages as telemetry_pages
+from chanrong.trade import api as trade_api
+from chanrong.trade import pages as trade_pages
 from chanrong.web import pages as web_pages
 
 PROBLEM_JSON = "application/problem+json"
@@ -53,6 +58,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         consent_api.router,
         observatory_api.router,
         telemetry_api.router,
+        trade_api.router,
+        supplychain_api.router,
+        credit_api.router,
         web_pages.router,
         parties_pages.router,
         identifiers_pages.router,
@@ -60,6 +68,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ledger_pages.router,
         observatory_pages.router,
         telemetry_pages.router,
+        trade_pages.router,
+        supplychain_pages.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

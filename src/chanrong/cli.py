@@ -7,6 +7,7 @@ import typer
 from chanrong import __version__
 from chanrong import db as db_module
 from chanrong.consent import cli as consent_cli
+from chanrong.credit import cli as credit_cli
 from chanrong.demo import cli as demo_cli
 from chanrong.errors import ChanrongError
 from chanrong.identifiers import cli as identifiers_cli
@@ -16,8 +17,10 @@ from chanrong.observatory import cli as observatory_cli
 from chanrong.parties import cli as parties_cli
 from chanrong.settings import get_settings
 from chanrong.shell import console, open_database
+from chanrong.supplychain import cli as supplychain_cli
 from chanrong.telemetry import cli as telemetry_cli
 from chanrong.telemetry import simulator_cli
+from chanrong.trade import cli as trade_cli
 
 app = typer.Typer(
     help="chanrong (产融): industrial-internet data turned into finance.",
@@ -34,6 +37,9 @@ app.add_typer(consent_cli.app, name="consent")
 app.add_typer(observatory_cli.app, name="observatory")
 app.command("simulate")(simulator_cli.simulate)
 app.add_typer(telemetry_cli.app, name="telemetry")
+app.add_typer(supplychain_cli.app, name="supplychain")
+app.add_typer(trade_cli.app, name="trade")
+app.add_typer(credit_cli.app, name="credit")
 
 
 @app.command()

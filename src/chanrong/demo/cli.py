@@ -13,10 +13,12 @@ from sqlalchemy.engine import make_url
 
 from chanrong import db as db_module
 from chanrong.demo import observatory as obs
-from chanrong.demo.build import ParkSummary, build_park, park_status, summarise
+from chanrong.demo import supplychain
+from chanrong.demo.build import DEMO_PASSWORD, ParkSummary, build_park, park_status, summarise
 from chanrong.demo.plan import DEFAULT_SEED, plan_park
 from chanrong.demo.telemetry_cli import build_telemetry
 from chanrong.identifiers.core import OBJECT_TYPES
+from chanrong.money import format_cny
 from chanrong.parties import reference
 from chanrong.settings import Settings, get_settings
 from chanrong.shell import console, open_database, progress
@@ -87,6 +89,7 @@ def demo(
             render_summary(summary, where=where, settings=settings)
             build_observatory(database, seed=seed, settings=settings, report=report)
             build_telemetry(database, seed=seed, settings=settings)
+            build_supply_chain(database, seed=seed, settings=settings)
             return
         started = time.perf_counter()
         with progress() as bar:
@@ -103,8 +106,25 @@ def demo(
         render_summary(summary, where=where, settings=settings)
         build_observatory(database, seed=seed, settings=settings, report=report)
         build_telemetry(database, seed=seed, settings=settings)
+        build_supply_chain(database, seed=seed, settings=settings)
     finally:
         database.dispose()
+
+
+def build_supply_chain(database: db_module.Database, *, seed: int, settings: Settings) -> None:
+    """Write the park's trade, credit lines and certificates when missing; print a summary."""
+    with database.transaction() as session:
+        found = supplychain.build_supplychain(session, seed=seed)
+    done = "SIMULATED 模拟数据, built now" if found.built else "already there, skipped"
+    url = f"http://{settings.host}:{settings.port}/certificates"
+    console.print(
+        f"\n云证 payable certificates ({done}): {found.certificates} certificates "
+        f"({format_cny(found.face_fen, '万元')}), {found.pieces} pieces ({found.live_pieces} "
+        f"live), {found.financings} financed at banks ({format_cny(found.financed_fen, '万元')}), "
+        f"{found.settled} settled at maturity, {found.credit_lines} credit lines (checkers "
+        f"{', '.join(supplychain.checkers())}, password {DEMO_PASSWORD}); console {url}",
+        markup=False, highlight=False, soft_wrap=True,
+    )  # fmt: skip
 
 
 def build_observatory(
