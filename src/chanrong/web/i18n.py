@@ -13,6 +13,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "identifiers": ("标识解析", "Identifiers"),
     "ledger": ("账本", "Ledger"),
     "consent": ("数据授权", "Consent"),
+    "nav_trade": ("应收应付", "Trade"),
+    "nav_certificates": ("云证", "Certificates"),
     "comma": ("，", ", "),
     # login
     "login": ("登录", "Log in"),
