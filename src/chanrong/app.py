@@ -14,6 +14,7 @@ from chanrong import __version__
 from chanrong.consent import api as consent_api
 from chanrong.consent import pages as consent_pages
 from chanrong.credit import api as credit_api
+from chanrong.credit import pages as credit_pages
 from chanrong.db import Database
 from chanrong.errors import ChanrongError, FieldError, Invalid, RouteError
 from chanrong.identifiers import api as identifiers_api
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         telemetry_pages.router,
         trade_pages.router,
         supplychain_pages.router,
+        credit_pages.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

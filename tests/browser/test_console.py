@@ -147,13 +147,14 @@ def test_switching_to_english_changes_the_labels_and_back(
     page.wait_for_url(f"{live_server.url}/")
     assert page.inner_text("nav").split() == [
         "首页", "主体", "标识解析", "数据授权", "账本", "投融资观察", "设备遥测", "应收应付", "云证",
+        "秒审批",
     ]  # fmt: skip
     page.click("#lang-switch")
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_attribute("html", "lang") == "en"
     assert page.inner_text("nav").split() == [
         "Home", "Parties", "Identifiers", "Consent", "Ledger", "Observatory", "Telemetry", "Trade",
-        "Certificates",
+        "Certificates", "Credit",
     ]  # fmt: skip
     assert page.inner_text("h1") == "Welcome, 张经理"
     assert lang_cookie(page) == "en"

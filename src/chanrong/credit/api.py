@@ -1,16 +1,20 @@
 """HTTP API of credit decisions under /api/v1/credit: apply (decision in one request), accept
-an offer, recompute, a bank's queue, portfolio and rule sets (maker-checker), and an SME's
-features or score under the SME's grant."""
+an offer, recompute, a bank's queue, portfolio and rule sets (maker-checker), repayments a bank
+records on a working-capital loan (with an ``Idempotency-Key`` header: a repeat returns the
+first answer), and an SME's features or score under the SME's grant."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
 from chanrong.credit import rulesets, schemas, service, sharing
 from chanrong.errors import Invalid
 from chanrong.http import Tx
+from chanrong.kit import idempotency
 from chanrong.parties.auth import Caller
 
 router = APIRouter(prefix="/api/v1/credit", tags=["credit"])
@@ -60,6 +64,33 @@ def accept(application_id: int, session: Tx, caller: Caller) -> object:
 def schedule(loan_id: int, session: Tx, caller: Caller) -> object:
     """A loan's repayment schedule (its borrower's or its bank's)."""
     return service.schedule_of(session, actor=caller, loan_id=loan_id)
+
+
+@router.post("/loans/{loan_id}/repayments", response_model=schemas.RepaymentOut,
+             status_code=201)  # fmt: skip
+def repay(loan_id: int, body: schemas.RepaymentIn, session: Tx, caller: Caller,
+          idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+          ) -> JSONResponse:  # fmt: skip
+    """The lending bank records a repayment of a working-capital loan: applied to the schedule
+    in order (interest before principal); overpayment is refused (``invalid-repayment``)."""
+
+    def run() -> idempotency.Answer:
+        row = service.record_repayment(session, actor=caller, loan_id=loan_id,
+                                       amount_fen=body.amount_fen, paid_on=body.paid_on,
+                                       source=body.source)  # fmt: skip
+        return idempotency.Answer(201, jsonable_encoder(schemas.RepaymentOut.model_validate(row)))
+
+    answer = idempotency.run(session, party_id=caller.party_id, key=idempotency_key,
+                             scope=f"POST /api/v1/credit/loans/{loan_id}/repayments",
+                             request=body.model_dump(mode="json"), action=run)  # fmt: skip
+    headers = {"Idempotency-Replayed": "true"} if answer.replayed else {}
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+@router.get("/loans/{loan_id}/repayments", response_model=list[schemas.RepaymentOut])
+def repayments(loan_id: int, session: Tx, caller: Caller) -> object:
+    """A loan's repayments, oldest first (its borrower's, its bank's or the platform's)."""
+    return service.repayments_of(session, actor=caller, loan_id=loan_id)
 
 
 @router.get("/queue", response_model=list[schemas.ApplicationOut])

@@ -1,20 +1,23 @@
-"""``chanrong credit``: apply on an SME's behalf, a bank's queue, recompute a decision, and the
-SME points table in use. The command line acts as the local platform administrator
+"""``chanrong credit``: apply on an SME's behalf, a bank's queue, recompute a decision, record a
+repayment of a working-capital loan, and the SME points table in use. The command line acts as the local platform administrator
 (``Principal.system()``); the ledger records it as such."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import typer
 from rich.table import Table
 
+from chanrong import clock
 from chanrong.credit import service, sme_model
-from chanrong.credit.models import Application
+from chanrong.credit.models import Application, Loan
 from chanrong.money import format_cny
 from chanrong.parties import service as parties
 from chanrong.principal import Principal
 from chanrong.shell import console, open_database
 
-app = typer.Typer(help="Credit decisions: apply, queue, recompute, points table.",
+app = typer.Typer(help="Credit decisions: apply, queue, recompute, repay, points table.",
                   no_args_is_help=True)  # fmt: skip
 
 
@@ -85,6 +88,34 @@ def recompute(application_id: int = typer.Argument(..., help="The application's 
     console.print(f"application {application_id}: {'same result' if same else 'DIFFERENT'}")
     if not same:
         raise typer.Exit(1)
+
+
+@app.command("repay")
+def repay(
+    loan_id: int = typer.Argument(..., help="The working-capital loan's id."),
+    amount_fen: int = typer.Option(..., help="Amount received, in fen."),
+    source: str = typer.Option(..., help="Where it came from, e.g. the bank's payment reference."),
+    paid_on: str | None = typer.Option(None, help="The day received, YYYY-MM-DD (default today)."),
+) -> None:
+    """Record a repayment of a working-capital loan for its bank: applied to the schedule in
+    order (interest before principal); prints the split and what is still owed."""
+    try:
+        day = date.fromisoformat(paid_on) if paid_on else None
+    except ValueError:
+        console.print(f"[red]--paid-on: {paid_on!r} is not a date YYYY-MM-DD[/red]")
+        raise typer.Exit(2) from None
+    with open_database().transaction() as session:
+        row = service.record_repayment(session, actor=Principal.system(), loan_id=loan_id,
+                                       amount_fen=amount_fen, paid_on=day or clock.today(),
+                                       source=source)  # fmt: skip
+        loan = session.get(Loan, loan_id)
+        assert loan is not None
+        left = service.outstanding_fen(session, loan)
+        status = loan.status
+    console.print(f"repayment {row.id} on loan {loan_id}: {format_cny(row.amount_fen, '元')} "
+                  f"(interest {format_cny(row.interest_fen, '元')}, principal "
+                  f"{format_cny(row.principal_fen, '元')}); owed "
+                  f"{format_cny(left, '元')}, loan {status}")  # fmt: skip
 
 
 @app.command("table")

@@ -50,3 +50,14 @@ class SameUser(Forbidden):
 
     slug = "rule-set-four-eyes"
     title = "Needs a second approver"
+
+
+class InvalidRepayment(Invalid):
+    """A repayment breaks a rule: ``amount_fen`` (``positive``; ``above_outstanding``: more
+    than the loan still owes — overpayment is refused), ``paid_on`` (``before_start``,
+    ``future``), ``source`` (``required``, ``length``: at most 100 characters), ``loan_id``
+    (``repaid``: nothing is owed; ``settled_by_issuer``: a financed certificate piece is
+    repaid by its issuer's settlement, not recorded by hand)."""
+
+    slug = "invalid-repayment"
+    title = "Invalid repayment"

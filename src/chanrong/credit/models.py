@@ -1,6 +1,6 @@
 """Tables of credit decisions: banks' rule sets (maker-checker), applications with their
-recorded decisions, and the loans, disbursements and repayment instalments accepted offers
-create. Amounts are integer fen, rates basis points."""
+recorded decisions, the loans, disbursements and repayment instalments accepted offers
+create, and the repayments recorded on loans. Amounts are integer fen, rates basis points."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ class Loan(Base):
     total_cost_fen: Mapped[int] = mapped_column(BigInteger)
     start_on: Mapped[date] = mapped_column(Date())
     maturity_on: Mapped[date] = mapped_column(Date())
-    financing_id: Mapped[int | None]
+    financing_id: Mapped[int | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ledger_seq: Mapped[int]
@@ -109,7 +109,8 @@ class Disbursement(Base):
 
 
 class Instalment(Base):
-    """One row of a loan's repayment schedule (principal and interest in fen)."""
+    """One row of a loan's repayment schedule (principal and interest in fen), with what
+    repayments have paid of each so far; ``paid_on`` is set when it is paid in full."""
 
     __tablename__ = "credit_instalments"
     __table_args__ = (UniqueConstraint("loan_id", "number"),)
@@ -121,3 +122,26 @@ class Instalment(Base):
     principal_fen: Mapped[int] = mapped_column(BigInteger)
     interest_fen: Mapped[int] = mapped_column(BigInteger)
     paid_on: Mapped[date | None] = mapped_column(Date())
+    interest_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    principal_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class Repayment(Base):
+    """A payment applied to a loan's schedule: ``amount_fen`` received on ``paid_on`` from
+    ``source`` (a bank's reference, or ``settlement:certificate:<id>`` for the issuer's
+    settlement), split into ``interest_fen`` and ``principal_fen``; ``allocation`` lists
+    ``[instalment number, interest fen, principal fen]`` in the order applied."""
+
+    __tablename__ = "credit_repayments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("credit_loans.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    interest_fen: Mapped[int] = mapped_column(BigInteger)
+    principal_fen: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date())
+    source: Mapped[str] = mapped_column(String(100))
+    allocation: Mapped[list[Any]] = mapped_column(JSON)
+    recorded_by: Mapped[int | None]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ledger_seq: Mapped[int]

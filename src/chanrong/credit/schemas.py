@@ -65,6 +65,33 @@ class InstalmentOut(BaseModel):
     principal_fen: int
     interest_fen: int
     paid_on: date | None
+    interest_paid_fen: int = 0
+    principal_paid_fen: int = 0
+
+
+class RepaymentIn(BaseModel):
+    """A payment the lending bank received on a working-capital loan (fen, the day, a reference)."""
+
+    amount_fen: int
+    paid_on: date
+    source: str = Field(max_length=100)
+
+
+class RepaymentOut(BaseModel):
+    """A repayment applied to a loan: its split into interest and principal and, per
+    instalment, ``[number, interest fen, principal fen]``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    loan_id: int
+    amount_fen: int
+    interest_fen: int
+    principal_fen: int
+    paid_on: date
+    source: str
+    allocation: list[list[int]]
+    ledger_seq: int
 
 
 class LoanOut(BaseModel):

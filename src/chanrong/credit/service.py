@@ -1,7 +1,9 @@
 """Credit use cases: apply (features, rules, scorecard, offer: one decision, recorded and
 logged), accept an approved offer (loan or certificate financing, disbursement, repayment
-schedule), recompute a recorded decision, and a bank's queue and portfolio. Functions flush,
-never commit. Amounts in fen, rates in basis points, dates are business dates."""
+schedule), recompute a recorded decision, a bank's queue and portfolio, and repayments
+(``credit.repayments``, re-exported here: the bank records them; the issuer's settlement of a
+certificate repays the loan that financed a piece). Functions flush, never commit. Amounts in
+fen, rates in basis points, dates are business dates."""
 
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ from chanrong.credit.errors import (
 from chanrong.credit.features import scored_values, sme_features
 from chanrong.credit.models import Application, Disbursement, Instalment, Loan
 from chanrong.credit.points import PointsTable
+from chanrong.credit.repayments import outstanding_fen as outstanding_fen
+from chanrong.credit.repayments import record_repayment as record_repayment
+from chanrong.credit.repayments import repay_financing as repay_financing
+from chanrong.credit.repayments import repayments_of as repayments_of
 from chanrong.credit.rules import PRODUCTS, Facts
 from chanrong.credit.rulesets import active_rules, rules_by_version
 from chanrong.credit.schedule import REPAYMENTS

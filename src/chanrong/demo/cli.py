@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from chanrong import db as db_module
+from chanrong.demo import credit as demo_credit
 from chanrong.demo import observatory as obs
 from chanrong.demo import supplychain
 from chanrong.demo.build import DEMO_PASSWORD, ParkSummary, build_park, park_status, summarise
@@ -90,6 +91,7 @@ def demo(
             build_observatory(database, seed=seed, settings=settings, report=report)
             build_telemetry(database, seed=seed, settings=settings)
             build_supply_chain(database, seed=seed, settings=settings)
+            build_instant_credit(database, seed=seed, settings=settings)
             return
         started = time.perf_counter()
         with progress() as bar:
@@ -107,6 +109,7 @@ def demo(
         build_observatory(database, seed=seed, settings=settings, report=report)
         build_telemetry(database, seed=seed, settings=settings)
         build_supply_chain(database, seed=seed, settings=settings)
+        build_instant_credit(database, seed=seed, settings=settings)
     finally:
         database.dispose()
 
@@ -125,6 +128,17 @@ def build_supply_chain(database: db_module.Database, *, seed: int, settings: Set
         f"{', '.join(supplychain.checkers())}, password {DEMO_PASSWORD}); console {url}",
         markup=False, highlight=False, soft_wrap=True,
     )  # fmt: skip
+
+
+def build_instant_credit(database: db_module.Database, *, seed: int, settings: Settings) -> None:
+    """Let the park's SMEs apply for credit when they have not; print each decision."""
+    with database.transaction() as session:
+        found = demo_credit.build_credit(session, seed=seed)
+    done = "SIMULATED 模拟数据, built now" if found.built else "already there, skipped"
+    console.print(f"\n秒审批 instant credit ({done}); console http://{settings.host}:"
+                  f"{settings.port}/credit:", markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+    for line in demo_credit.describe(found):
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def build_observatory(

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -149,10 +150,10 @@ def _credit_lines(park: _Park) -> dict[str, int]:
     return {by_core[int(str(x["core_party_id"]))]: int(str(x["id"])) for x in found}
 
 
-def _trade(park: _Park, spec: TradeSpec, serial: int) -> None:
-    """Order, delivery, invoice; the supplier registers the receivable, the buyer confirms it."""
-    seller, buyer = park.user(spec.seller), park.user(spec.buyer)
-    s = park.session
+def trade_documents(park: _Park, spec: TradeSpec, serial: int) -> tuple[Any, Any, Any]:
+    """The order, delivery and invoice of trade ``spec`` (delivered 2 and invoiced 4 days after
+    the order, due on the trade's payment terms), as the buyer and the seller enter them."""
+    seller, buyer, s = park.user(spec.seller), park.user(spec.buyer), park.session
     with park.on(spec.day) as day:
         order = documents.create_order(
             s, actor=buyer, seller_party_id=park.ids[spec.seller], buyer_party_id=park.ids[spec.buyer],
@@ -169,6 +170,13 @@ def _trade(park: _Park, spec: TradeSpec, serial: int) -> None:
             due_on=day - timedelta(days=4) + timedelta(days=spec.terms_days),
             amount_fen=spec.amount_fen,
         )  # fmt: skip
+    return order, delivery, invoice
+
+
+def _trade(park: _Park, spec: TradeSpec, serial: int) -> None:
+    """Order, delivery, invoice; the supplier registers the receivable, the buyer confirms it."""
+    seller, buyer, s = park.user(spec.seller), park.user(spec.buyer), park.session
+    order, delivery, invoice = trade_documents(park, spec, serial)
     with park.on(spec.day + 5):
         row = receivables.register_receivable(
             s, actor=seller, debtor_party_id=park.ids[spec.buyer], order_handle=order.handle,

@@ -322,7 +322,9 @@ def _finance(session: Session, actor: Principal, r: dict[str, Any]) -> Financing
 
 def settle_certificate(session: Session, *, actor: Principal, certificate_id: int) -> list[Piece]:
     """On or after maturity the issuer pays each live piece: its holder, or the financing bank
-    for a financed piece. Returns the settled pieces (``paid_to_party_id``, ``amount_fen``)."""
+    for a financed piece, which repays the credit loan that financed it, if any
+    (``credit.service.repay_financing``). Returns the settled pieces (``paid_to_party_id``,
+    ``amount_fen``)."""
     _writer(actor)
     cert = session.execute(
         select(Certificate).where(Certificate.id == certificate_id).with_for_update()
@@ -338,6 +340,7 @@ def settle_certificate(session: Session, *, actor: Principal, certificate_id: in
     if party != cert.issuer_party_id:
         raise NotHolder("only the issuer settles its certificate")
     book.settle(cert.id, actor=party, on=today)
+    financed = [r.id for r in rows if r.status == "financed"]
     cert.settled_on = today
     for r in rows:
         _write(r, book.pieces[r.id])
@@ -346,4 +349,13 @@ def settle_certificate(session: Session, *, actor: Principal, certificate_id: in
         "certificate_id": cert.id, "actor": party, "on": today.isoformat(),
         "paid": [[r.id, r.paid_to_party_id, r.amount_fen] for r in rows],
     })  # fmt: skip
+    if financed:
+        from chanrong.credit import service as credit  # the credit domain, loaded when used
+
+        amounts = {r.id: r.amount_fen for r in rows}
+        for financing in session.scalars(select(Financing).where(Financing.piece_id.in_(financed))
+                                         .order_by(Financing.id)):  # fmt: skip
+            credit.repay_financing(session, actor=actor, financing_id=financing.id,
+                                   amount_fen=amounts[financing.piece_id], paid_on=today,
+                                   certificate_id=cert.id)  # fmt: skip
     return rows

@@ -15,6 +15,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "consent": ("数据授权", "Consent"),
     "nav_trade": ("应收应付", "Trade"),
     "nav_certificates": ("云证", "Certificates"),
+    "nav_credit": ("秒审批", "Credit"),
     "comma": ("，", ", "),
     # login
     "login": ("登录", "Log in"),
