@@ -7,12 +7,12 @@ import socket
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
@@ -22,6 +22,8 @@ from chanrong import db as db_module
 from chanrong.app import create_app
 from chanrong.settings import Settings
 from tests import factories
+
+T = TypeVar("T")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -165,19 +167,26 @@ def serve(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The console on a seeded temporary SQLite file, served on a free local port."""
-    data_dir = tmp_path_factory.mktemp("live")
+@contextmanager
+def console(data_dir: Path, seeding: Callable[[db_module.Database], T]) -> Iterator[tuple[str, T]]:
+    """The console on a new SQLite file under ``data_dir``, seeded by ``seeding``, served on a
+    free local port: its URL and what ``seeding`` returned."""
     database = db_module.Database(f"sqlite:///{data_dir / 'chanrong.db'}")
     db_module.upgrade(database)
-    seeded = seed(database)
+    seeded = seeding(database)
     settings = Settings(data_dir=data_dir, database_url=str(database.engine.url))
     try:
         with serve(create_app(settings, database=database)) as url:
-            yield LiveServer(url, seeded)
+            yield url, seeded
     finally:
         database.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The console on a seeded temporary SQLite file, served on a free local port."""
+    with console(tmp_path_factory.mktemp("live"), seed) as (url, seeded):
+        yield LiveServer(url, seeded)
 
 
 @pytest.fixture(scope="session")
@@ -194,12 +203,10 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
-    """A fresh browser context (no cookies) on the live console; fails on any script error."""
-    context = chromium.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}
-    )
+@contextmanager
+def browser_tab(chromium: Any, base_url: str) -> Iterator[Any]:
+    """A fresh browser context (no cookies) on ``base_url``; fails on any script error."""
+    context = chromium.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
     script_errors: list[str] = []
@@ -209,3 +216,10 @@ def page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
     finally:
         context.close()
     assert not script_errors, f"script errors in the page: {script_errors}"
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A fresh browser context (no cookies) on the live console; fails on any script error."""
+    with browser_tab(chromium, live_server.url) as tab:
+        yield tab

@@ -12,10 +12,8 @@ import pytest
 
 from chanrong import clock
 from chanrong import db as db_module
-from chanrong.app import create_app
-from chanrong.settings import Settings
 from chanrong.supplychain import service
-from tests.browser.conftest import LiveServer, Seeded, serve
+from tests.browser.conftest import LiveServer, Seeded, console
 from tests.browser.test_trust_console import log_in_as
 from tests.factories import create_user
 from tests.supplychain.conftest import build_chain
@@ -26,13 +24,7 @@ pytestmark = pytest.mark.browser
 FACE = 1_000_000_00  # 100万元
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The console on a temporary SQLite file holding a core enterprise's certificate of
-    100万元 held by its supplier (console user ``supplier``)."""
-    data_dir = tmp_path_factory.mktemp("live-certificates")
-    database = db_module.Database(f"sqlite:///{data_dir / 'chanrong.db'}")
-    db_module.upgrade(database)
+def _seed(database: db_module.Database) -> Seeded:
     with database.transaction() as s:
         chain = build_chain(s, payables(s))
         rid = chain.payable(chain.tier1.id, chain.core.id, FACE)
@@ -41,13 +33,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             maturity_on=clock.today() + timedelta(days=90),
         )  # fmt: skip
         create_user(s, chain.tier1, username="supplier", display_name="周供应")
-        seeded = Seeded(chain.tier1.id, chain.tier1.name, chain.tier2.id, "", FACE)
-    settings = Settings(data_dir=data_dir, database_url=str(database.engine.url))
-    try:
-        with serve(create_app(settings, database=database)) as url:
-            yield LiveServer(url, seeded)
-    finally:
-        database.dispose()
+        return Seeded(chain.tier1.id, chain.tier1.name, chain.tier2.id, "", FACE)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The console on a temporary SQLite file holding a core enterprise's certificate of
+    100万元 held by its supplier (console user ``supplier``)."""
+    with console(tmp_path_factory.mktemp("live-certificates"), _seed) as (url, seeded):
+        yield LiveServer(url, seeded)
 
 
 def test_supplier_splits_a_piece_and_sees_two_pieces(page, live_server: LiveServer) -> None:

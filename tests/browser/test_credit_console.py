@@ -12,10 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from chanrong import db as db_module
-from chanrong.app import create_app
 from chanrong.credit import rulesets
-from chanrong.settings import Settings
-from tests.browser.conftest import LiveServer, Seeded, serve
+from tests.browser.conftest import LiveServer, Seeded, console
 from tests.browser.test_trust_console import log_in_as
 from tests.credit.conftest import build_scene
 from tests.factories import create_user
@@ -25,25 +23,21 @@ pytestmark = pytest.mark.browser
 LENIENT = {"approve_points": 300, "refer_points": 200, "bands": [[400, 500], [300, 900]]}
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The console on a temporary SQLite file holding an SME that sold 3,000,000 yuan in the
-    last year (console user ``sme``) and a bank whose lenient rules are active."""
-    data_dir = tmp_path_factory.mktemp("live-credit")
-    database = db_module.Database(f"sqlite:///{data_dir / 'chanrong.db'}")
-    db_module.upgrade(database)
+def _seed(database: db_module.Database) -> Seeded:
     with database.transaction() as s:
         scene = build_scene(s)
         row = rulesets.propose(s, actor=scene.maker, bank_party_id=scene.bank.id, params=LENIENT)
         rulesets.decide(s, actor=scene.checker, rule_set_id=row.id, approve=True)
         create_user(s, scene.sme, username="sme", display_name="钱财务")
-        seeded = Seeded(scene.sme.id, scene.sme.name, scene.bank.id, "", 600_000_00)
-    settings = Settings(data_dir=data_dir, database_url=str(database.engine.url))
-    try:
-        with serve(create_app(settings, database=database)) as url:
-            yield LiveServer(url, seeded)
-    finally:
-        database.dispose()
+        return Seeded(scene.sme.id, scene.sme.name, scene.bank.id, "", 600_000_00)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The console on a temporary SQLite file holding an SME that sold 3,000,000 yuan in the
+    last year (console user ``sme``) and a bank whose lenient rules are active."""
+    with console(tmp_path_factory.mktemp("live-credit"), _seed) as (url, seeded):
+        yield LiveServer(url, seeded)
 
 
 def test_sme_applies_and_sees_the_decision_with_its_offer(page, live_server: LiveServer) -> None:

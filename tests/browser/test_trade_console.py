@@ -14,11 +14,9 @@ from typing import Any
 import pytest
 
 from chanrong import db as db_module
-from chanrong.app import create_app
 from chanrong.money import format_cny
-from chanrong.settings import Settings
 from tests import factories
-from tests.browser.conftest import serve
+from tests.browser.conftest import browser_tab, console
 from tests.browser.test_trust_console import shot
 from tests.factories import PASSWORD
 
@@ -36,13 +34,7 @@ class TradeServer:
     handle: str
 
 
-@pytest.fixture(scope="module")
-def trade_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TradeServer]:
-    """The console on a temporary SQLite file with a supplier, a core enterprise (user ``buyer``)
-    and a receivable the supplier registered on it, waiting for confirmation."""
-    data_dir = tmp_path_factory.mktemp("trade-live")
-    database = db_module.Database(f"sqlite:///{data_dir / 'chanrong.db'}")
-    db_module.upgrade(database)
+def _seed(database: db_module.Database) -> tuple[int, str]:
     with database.transaction() as s:
         supplier = factories.create_party(s, name="宁波精工模具有限公司")
         buyer = factories.create_party(
@@ -52,30 +44,22 @@ def trade_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TradeServ
             s, supplier=supplier, buyer=buyer, amount_fen=AMOUNT_FEN
         ).register()
         factories.create_user(s, buyer, username="buyer", display_name="吴核心")
-        receivable_id, handle = receivable.id, receivable.handle
-    settings = Settings(data_dir=data_dir, database_url=str(database.engine.url))
-    try:
-        with serve(create_app(settings, database=database)) as url:
-            yield TradeServer(url, receivable_id, handle)
-    finally:
-        database.dispose()
+        return receivable.id, receivable.handle
+
+
+@pytest.fixture(scope="module")
+def trade_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TradeServer]:
+    """The console on a temporary SQLite file with a supplier, a core enterprise (user ``buyer``)
+    and a receivable the supplier registered on it, waiting for confirmation."""
+    with console(tmp_path_factory.mktemp("trade-live"), _seed) as (url, (receivable_id, handle)):
+        yield TradeServer(url, receivable_id, handle)
 
 
 @pytest.fixture
 def tab(chromium: Any, trade_server: TradeServer) -> Iterator[Any]:
     """A fresh browser context on the trade console; fails on any script error."""
-    context = chromium.new_context(
-        base_url=trade_server.url, viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    script_errors: list[str] = []
-    page.on("pageerror", lambda error: script_errors.append(str(error)))
-    try:
+    with browser_tab(chromium, trade_server.url) as page:
         yield page
-    finally:
-        context.close()
-    assert not script_errors, f"script errors in the page: {script_errors}"
 
 
 def test_buyer_confirms_a_pending_receivable(tab: Any, trade_server: TradeServer) -> None:

@@ -23,9 +23,6 @@ def tune() -> None:
     """Freeze the objects created so far out of the cyclic collector's work and keep Arrow's
     freed memory for ``ARROW_DECAY_MS`` (where pyarrow was built with jemalloc)."""
     gc.freeze()
-    try:
-        pool = pa.jemalloc_memory_pool()
-    except NotImplementedError:
-        return
-    pa.set_memory_pool(pool)
-    pa.jemalloc_set_decay_ms(ARROW_DECAY_MS)
+    if "jemalloc" in pa.supported_memory_backends():
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(ARROW_DECAY_MS)
