@@ -29,7 +29,7 @@ from chanrong import clock
 from chanrong.credit import service
 from chanrong.credit.models import Application
 from chanrong.demo.plan import plan_park
-from chanrong.demo.supplychain import WAN, TradeSpec, _Park, trade_documents
+from chanrong.demo.supplychain import WAN, Park, TradeSpec, trade_documents
 from chanrong.money import format_cny
 from chanrong.parties import service as parties
 from chanrong.principal import Principal
@@ -117,7 +117,7 @@ def _applications(session: Session, seed: int) -> list[tuple[str, Application]]:
     return sorted(found, key=lambda pair: pair[1].id)
 
 
-def _sale(park: _Park, spec: TradeSpec, serial: int) -> None:
+def _sale(park: Park, spec: TradeSpec, serial: int) -> None:
     """Order, delivery, invoice (2 and 4 days later), paid on the due date."""
     _order, _delivery, invoice = trade_documents(park, spec, serial)
     with park.on((invoice.due_on - park.today).days) as day:
@@ -125,7 +125,7 @@ def _sale(park: _Park, spec: TradeSpec, serial: int) -> None:
                                  paid_on=day)  # fmt: skip
 
 
-def _held_piece(park: _Park, holder: str, issuer: str) -> int | None:
+def _held_piece(park: Park, holder: str, issuer: str) -> int | None:
     """The id of the piece ``holder`` holds (not financed) of ``issuer``'s certificate, if any."""
     book = views.stored_book(park.session)
     return next(
@@ -135,7 +135,7 @@ def _held_piece(park: _Park, holder: str, issuer: str) -> int | None:
     )  # fmt: skip
 
 
-def _apply(park: _Park, ask: Ask) -> None:
+def _apply(park: Park, ask: Ask) -> None:
     """``ask`` applied for (and its offer accepted, when approved and wanted) on its day; a
     certificate ask is skipped when the applicant no longer holds a piece (an old database)."""
     actor = park.user(ask.applicant)
@@ -157,7 +157,7 @@ def build_credit(session: Session, *, seed: int) -> CreditSummary:
     never commits."""
     built = False
     if not present(session, seed):
-        park = _Park(session, plan_park(seed), clock.today())
+        park = Park(session, plan_park(seed), clock.today())
         for serial, spec in enumerate(SALES, start=101):
             _sale(park, spec, serial)
         for ask in ASKS:

@@ -86,7 +86,7 @@ class SupplyChainSummary:
     built: bool
 
 
-class _Park:
+class Park:
     """The park's parties by code, their admins as principals, and the business day clock."""
 
     def __init__(self, session: Session, plan: ParkPlan, today: date) -> None:
@@ -127,7 +127,7 @@ def checkers() -> list[str]:
     return [CHECKER.format(code=code) for code in sorted({bank for bank, _c, _l in LINES})]
 
 
-def _checkers(park: _Park) -> None:
+def _checkers(park: Park) -> None:
     for code in sorted({bank for bank, _core, _limit in LINES}):
         spec = park.plan.party(code)
         access.create_user(
@@ -137,7 +137,7 @@ def _checkers(park: _Park) -> None:
         )  # fmt: skip
 
 
-def _credit_lines(park: _Park) -> dict[str, int]:
+def _credit_lines(park: Park) -> dict[str, int]:
     """Each bank's admin proposes, its checker approves; returns line ids by core enterprise."""
     with park.on(-210):
         for bank, core_code, limit in LINES:
@@ -150,7 +150,7 @@ def _credit_lines(park: _Park) -> dict[str, int]:
     return {by_core[int(str(x["core_party_id"]))]: int(str(x["id"])) for x in found}
 
 
-def trade_documents(park: _Park, spec: TradeSpec, serial: int) -> tuple[Any, Any, Any]:
+def trade_documents(park: Park, spec: TradeSpec, serial: int) -> tuple[Any, Any, Any]:
     """The order, delivery and invoice of trade ``spec`` (delivered 2 and invoiced 4 days after
     the order, due on the trade's payment terms), as the buyer and the seller enter them."""
     seller, buyer, s = park.user(spec.seller), park.user(spec.buyer), park.session
@@ -173,7 +173,7 @@ def trade_documents(park: _Park, spec: TradeSpec, serial: int) -> tuple[Any, Any
     return order, delivery, invoice
 
 
-def _trade(park: _Park, spec: TradeSpec, serial: int) -> None:
+def _trade(park: Park, spec: TradeSpec, serial: int) -> None:
     """Order, delivery, invoice; the supplier registers the receivable, the buyer confirms it."""
     seller, buyer, s = park.user(spec.seller), park.user(spec.buyer), park.session
     order, delivery, invoice = trade_documents(park, spec, serial)
@@ -189,7 +189,7 @@ def _trade(park: _Park, spec: TradeSpec, serial: int) -> None:
     park.invoice[spec.key] = (invoice.id, invoice.due_on)
 
 
-def _issue(park: _Park, line_ids: dict[str, int], key: str, day: int, maturity: int) -> int:
+def _issue(park: Park, line_ids: dict[str, int], key: str, day: int, maturity: int) -> int:
     """The buyer of trade ``key`` issues a certificate on it, maturing ``maturity`` days from
     today; returns its first piece's id (and remembers the certificate under ``key``)."""
     spec = next(t for t in TRADES if t.key == key)
@@ -203,14 +203,14 @@ def _issue(park: _Park, line_ids: dict[str, int], key: str, day: int, maturity: 
     return issued.piece.id
 
 
-def _split(park: _Park, code: str, day: int, piece_id: int, amounts: list[int]) -> list[int]:
+def _split(park: Park, code: str, day: int, piece_id: int, amounts: list[int]) -> list[int]:
     with park.on(day):
         rows = service.split_piece(park.session, actor=park.user(code), piece_id=piece_id,
                                    amounts=amounts)  # fmt: skip
     return [r.id for r in rows]
 
 
-def _pass_on(park: _Park, holder: str, to: str, day: int, piece_id: int, *,
+def _pass_on(park: Park, holder: str, to: str, day: int, piece_id: int, *,
              accept: bool = True) -> int:  # fmt: skip
     """``holder`` offers the piece to its supplier ``to``, who accepts it the next day."""
     with park.on(day):
@@ -222,7 +222,7 @@ def _pass_on(park: _Park, holder: str, to: str, day: int, piece_id: int, *,
         return service.accept_transfer(park.session, actor=park.user(to), piece_id=piece_id).id
 
 
-def _finance(park: _Park, holder: str, bank: str, day: int, piece_id: int, amount_fen: int,
+def _finance(park: Park, holder: str, bank: str, day: int, piece_id: int, amount_fen: int,
              rate_bp: int, day_count: str, fees_fen: int = 0) -> None:  # fmt: skip
     with park.on(day) as on:
         service.finance_piece(
@@ -232,7 +232,7 @@ def _finance(park: _Park, holder: str, bank: str, day: int, piece_id: int, amoun
         )  # fmt: skip
 
 
-def _certificates(park: _Park, line_ids: dict[str, int]) -> None:
+def _certificates(park: Park, line_ids: dict[str, int]) -> None:
     """Issue, split, pass on two tiers, finance and settle (see the module's docstring)."""
     # 长沙恒昌 (excavator) → elec01 (tier 1) → metal02 (tier 2) → cncmaker (tier 3)
     root = _issue(park, line_ids, "elec-exc", -72, 100)
@@ -260,7 +260,7 @@ def _certificates(park: _Park, line_ids: dict[str, int]) -> None:
                                    certificate_id=park.certificate["meter-ref"])  # fmt: skip
 
 
-def _payments(park: _Park) -> None:
+def _payments(park: Park) -> None:
     """Invoices already due were paid on their due date (the refinery's by its certificate)."""
     for spec in TRADES:
         invoice_id, due_on = park.invoice[spec.key]
@@ -275,7 +275,7 @@ def build_supplychain(session: Session, *, seed: int) -> SupplyChainSummary:
     Needs the park of ``seed``; never commits."""
     built = False
     if not present(session, seed):
-        park = _Park(session, plan_park(seed), clock.today())
+        park = Park(session, plan_park(seed), clock.today())
         _checkers(park)
         line_ids = _credit_lines(park)
         for serial, spec in enumerate(TRADES, start=1):
