@@ -60,6 +60,13 @@ def register_prefix(session: Session, *, actor: Principal, party_id: int, prefix
     return row
 
 
+def first_prefix(session: Session, party_id: int) -> str | None:
+    """The party's first registered prefix (public), or None."""
+    return session.scalar(
+        select(Prefix.prefix).where(Prefix.party_id == party_id).order_by(Prefix.id).limit(1)
+    )
+
+
 def list_prefixes(session: Session, *, actor: Principal, party_id: int) -> list[Prefix]:
     """The prefixes a party owns (own party only)."""
     if not actor.acts_for(party_id) and not actor.is_platform_admin:

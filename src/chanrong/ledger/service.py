@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -356,6 +356,17 @@ def entries(session: Session, *, subject: str | None = None, event: str | None =
     if event:
         query = query.where(LedgerEntry.event == event)
     return list(session.scalars(query.order_by(LedgerEntry.seq).limit(limit)))
+
+
+def logged(session: Session, events: Collection[str]) -> list[tuple[str, dict[str, Any]]]:
+    """Every entry of the event kinds ``events``, in log order, as (event, payload) (the
+    payload as logged: a confidential one is its digest)."""
+    rows = session.execute(
+        select(LedgerEntry.event, LedgerEntry.body)
+        .where(LedgerEntry.event.in_(sorted(events)))
+        .order_by(LedgerEntry.seq)
+    )
+    return [(event, json.loads(body)["payload"]) for event, body in rows]
 
 
 def recent_entries(session: Session, *, event: str | None = None, limit: int = 25,

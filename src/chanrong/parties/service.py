@@ -119,6 +119,16 @@ def party_name(session: Session, party_id: int) -> str:
     return name
 
 
+def party_kinds(session: Session, party_ids: Iterable[int]) -> dict[int, str]:
+    """Kinds (``enterprise``, ``institution``, ``platform``) of parties by id (public registry
+    information); unknown ids are absent."""
+    wanted = sorted(set(party_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Party.id, Party.kind).where(Party.id.in_(wanted))).all()
+    return {party_id: kind for party_id, kind in rows}
+
+
 def party_names(session: Session, party_ids: Iterable[int]) -> dict[int, str]:
     """Registry names of parties by id (public information), for display; unknown ids are absent."""
     wanted = sorted(set(party_ids))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from chanrong import clock
 from chanrong.errors import RoleRequired
 from chanrong.ledger.service import Event, record
-from chanrong.parties.models import Party
+from chanrong.parties import service as parties
 from chanrong.principal import Principal
 from chanrong.supplychain.errors import (
     CreditLineNotFound,
@@ -30,8 +30,7 @@ def who(actor: Principal) -> str:
 
 
 def _bank_admin(session: Session, actor: Principal, bank_party_id: int) -> None:
-    bank = session.get(Party, bank_party_id)
-    if bank is None or bank.kind != "institution":
+    if parties.party_kinds(session, [bank_party_id]).get(bank_party_id) != "institution":
         raise InvalidCreditLine("credit lines are set by a financial institution",
                                 field="bank_party_id", rule="bank")  # fmt: skip
     if not actor.acts_for(bank_party_id):
@@ -44,8 +43,7 @@ def propose_line(session: Session, *, actor: Principal, bank_party_id: int, core
                  limit_fen: int) -> CreditLineChange:  # fmt: skip
     """A bank user proposes the limit (fen, >= 0) of the bank's line for a core enterprise."""
     _bank_admin(session, actor, bank_party_id)
-    core = session.get(Party, core_party_id)
-    if core is None or core.kind != "enterprise":
+    if parties.party_kinds(session, [core_party_id]).get(core_party_id) != "enterprise":
         raise InvalidCreditLine("a credit line is for an enterprise",
                                 field="core_party_id", rule="core_enterprise")  # fmt: skip
     if limit_fen < 0:

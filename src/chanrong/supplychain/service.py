@@ -20,7 +20,7 @@ from chanrong import clock
 from chanrong.errors import RoleRequired
 from chanrong.kit import idempotency
 from chanrong.ledger.service import Event, record
-from chanrong.parties.models import Party
+from chanrong.parties import service as parties
 from chanrong.principal import Principal
 from chanrong.supplychain import core
 from chanrong.supplychain.errors import (
@@ -195,8 +195,7 @@ def offer_transfer(session: Session, *, actor: Principal, piece_id: int,
                    to_party_id: int) -> Piece:  # fmt: skip
     """The holder offers a held piece to its own supplier; pending until accepted or cancelled."""
     _writer(actor)
-    recipient = session.get(Party, to_party_id)
-    if recipient is None or recipient.kind != "enterprise":
+    if parties.party_kinds(session, [to_party_id]).get(to_party_id) != "enterprise":
         raise InvalidTransfer("transfer to an enterprise", field="to_party_id", rule="exists")
     row, cert, book = _locked_piece(session, piece_id)
     party, today = _party(actor, row.holder_party_id), clock.today()
@@ -277,8 +276,8 @@ def finance_piece(session: Session, *, actor: Principal, piece_id: int, amount_f
 
 def _finance(session: Session, actor: Principal, r: dict[str, Any]) -> Financing:
     _writer(actor)
-    bank = session.get(Party, r["bank_party_id"])
-    if bank is None or bank.kind != "institution":
+    bank_id = r["bank_party_id"]
+    if parties.party_kinds(session, [bank_id]).get(bank_id) != "institution":
         raise InvalidFinancing("finance at a financial institution",
                                field="bank_party_id", rule="bank")  # fmt: skip
     row, cert, book = _locked_piece(session, r["piece_id"])
@@ -299,9 +298,9 @@ def _finance(session: Session, actor: Principal, r: dict[str, Any]) -> Financing
         row = split_piece(session, actor=actor, piece_id=row.id,
                           amounts=[amount, row.amount_fen - amount])[0]  # fmt: skip
         book = core.Book({cert.id: _core_certificate(cert)}, {row.id: _core_piece(row)})
-    _write(row, book.finance(row.id, actor=party, bank=bank.id, on=today))
+    _write(row, book.finance(row.id, actor=party, bank=bank_id, on=today))
     financing = Financing(
-        piece_id=row.id, bank_party_id=bank.id, holder_party_id=party, amount_fen=amount,
+        piece_id=row.id, bank_party_id=bank_id, holder_party_id=party, amount_fen=amount,
         annual_rate_bp=r["annual_rate_bp"], day_count=r["day_count"], rounding=core.ROUNDING,
         days=days, discount_fen=discount, fees_fen=r["fees_fen"],
         proceeds_fen=amount - discount - r["fees_fen"], financed_on=today,
@@ -311,7 +310,7 @@ def _finance(session: Session, actor: Principal, r: dict[str, Any]) -> Financing
     session.add(financing)
     session.flush()
     _log(session, actor, "supplychain.piece.financed", cert.id, {
-        "piece_id": row.id, "actor": party, "bank": bank.id, "on": today.isoformat(),
+        "piece_id": row.id, "actor": party, "bank": bank_id, "on": today.isoformat(),
         "financing_id": financing.id, "amount_fen": amount, "annual_rate_bp": r["annual_rate_bp"],
         "day_count": r["day_count"], "rounding": core.ROUNDING, "days": days,
         "discount_fen": discount, "fees_fen": r["fees_fen"],

@@ -3,14 +3,13 @@ outstanding payables, and the ledger log of certificate operations replayed into
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from chanrong.errors import OtherPartysData
-from chanrong.ledger.models import LedgerEntry
+from chanrong.ledger import service as ledger
 from chanrong.principal import Principal
 from chanrong.supplychain import core
 from chanrong.supplychain.models import Certificate, Financing, Piece
@@ -25,12 +24,7 @@ OPERATIONS = (
 
 def logged_operations(session: Session) -> list[tuple[str, dict[str, Any]]]:
     """Every certificate operation in the ledger, in log order, as (event, payload)."""
-    rows = session.execute(
-        select(LedgerEntry.event, LedgerEntry.body)
-        .where(LedgerEntry.event.in_(OPERATIONS))
-        .order_by(LedgerEntry.seq)
-    )
-    return [(event, json.loads(body)["payload"]) for event, body in rows]
+    return ledger.logged(session, OPERATIONS)
 
 
 def replay_ledger(session: Session) -> core.Book:

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 from chanrong import clock
 from chanrong.errors import FieldError, RoleRequired
 from chanrong.identifiers import service as identifiers
-from chanrong.identifiers.models import Prefix
 from chanrong.ledger import service as ledger
-from chanrong.parties.models import Party
+from chanrong.parties import service as parties
 from chanrong.principal import Principal
 from chanrong.trade import core
 from chanrong.trade.errors import (
@@ -64,9 +63,7 @@ def issue_handle(session: Session, model: type, party_id: int, handle: str | Non
     party's first prefix."""
     if handle:
         return handle
-    prefix = session.scalar(
-        select(Prefix.prefix).where(Prefix.party_id == party_id).order_by(Prefix.id).limit(1)
-    )
+    prefix = identifiers.first_prefix(session, party_id)
     if prefix is None:
         raise InvalidTradeDocument(
             "The issuing party has no identifier prefix; register one or give a handle.",
@@ -111,11 +108,12 @@ def create_order(
         seller_party_id=seller_party_id, buyer_party_id=buyer_party_id, amount_fen=amount_fen,
         order_date=order_date, payment_terms_days=payment_terms_days, today=clock.today(),
     )  # fmt: skip
+    known = parties.party_kinds(session, [seller_party_id, buyer_party_id])
     for name, party_id in (
         ("seller_party_id", seller_party_id),
         ("buyer_party_id", buyer_party_id),
     ):
-        if session.get(Party, party_id) is None:
+        if party_id not in known:
             problems.append(FieldError(name, "exists", f"party {party_id} does not exist"))
     _raise_if(problems)
     issuer = (
