@@ -4,6 +4,7 @@ one write slot on the event loop, never inside worker threads (which once hung t
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -52,3 +53,54 @@ def test_many_concurrent_readers_and_writers_are_all_answered(tmp_path: Path) ->
         assert [f.result() for f in reads] == [200] * READERS
         assert [f.result() for f in writes] == [201] * WRITERS
     database.dispose()
+
+
+def test_units_on_the_writer_thread_and_tx_writers_interleave(tmp_path: Path) -> None:
+    """Credit applications run as one-step units on the database's writer thread, identifier
+    registrations as ``Tx`` requests; concurrently, every one is answered, recorded and logged
+    once, a refused unit writes nothing, and a bad key in a unit is a 401 problem."""
+    from sqlalchemy import func, select
+
+    from chanrong.credit.models import Application
+    from chanrong.ledger.models import LedgerEntry
+    from tests.credit.conftest import build_scene
+
+    database = db_module.Database(f"sqlite:///{tmp_path / 'units.db'}")
+    db_module.upgrade(database)
+    with database.transaction() as session:
+        scene = build_scene(session)
+        _, sme_token = factories.create_api_key(session, party=scene.sme)
+        prefix = factories.create_prefix(session, prefix="88.1001.78")
+        owner = session.get(type(scene.sme), prefix.party_id)
+        _, owner_token = factories.create_api_key(session, party=owner)
+    settings = Settings(data_dir=tmp_path, database_url=str(database.engine.url))
+    apply_url = "/api/v1/credit/applications"
+    application = {"bank_party_id": scene.bank.id, "amount_fen": 100_000_00, "term_months": 6}
+    with serve(create_app(settings, database=database)) as url, ThreadPoolExecutor(40) as pool:
+        units = [
+            pool.submit(_call, url + apply_url, sme_token, application) for _ in range(WRITERS)
+        ]
+        writes = [
+            pool.submit(_call, f"{url}/api/v1/identifiers", owner_token,
+                        {"handle": f"88.1001.78/U-{n}", "object_type": "device", "fields": []})
+            for n in range(WRITERS)
+        ]  # fmt: skip
+        assert [f.result() for f in units] == [201] * WRITERS
+        assert [f.result() for f in writes] == [201] * WRITERS
+        refused = _problem(url + apply_url, sme_token, {**application, "term_months": 0})
+        assert (refused["status"], refused["errors"][0]["field"]) == (422, "term_months")
+        assert _problem(url + apply_url, "crk_0_wrong", application)["status"] == 401
+    with database.transaction(write=False) as session:
+        assert session.scalar(select(func.count(Application.id))) == WRITERS
+        decided = select(func.count()).where(LedgerEntry.event == "credit.decided")
+        assert session.scalar(decided) == WRITERS
+    database.dispose()
+
+
+def _problem(url: str, token: str, body: dict) -> dict:
+    try:
+        _call(url, token, body)
+    except urllib.error.HTTPError as error:
+        assert error.headers["content-type"] == "application/problem+json"
+        return json.loads(error.read())
+    raise AssertionError("the request was not refused")

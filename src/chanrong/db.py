@@ -130,6 +130,11 @@ class Database:
         with lock, factory() as session, session.begin():
             yield session
 
+    @property
+    def serialises_writers(self) -> bool:
+        """Whether writers in this process take turns on one lock (a SQLite file)."""
+        return self._write_lock is not None
+
     def max_concurrent_transactions(self, *, write: bool = True) -> int:
         """How many transactions of a kind can run at once without one waiting inside a worker
         thread on another's lock or connection: writers on a SQLite file, 1 (they queue on the

@@ -1,6 +1,18 @@
 """Request edge helpers for FastAPI: one transaction per request, committed before the answer.
 
-A request first waits, on the event loop, for one of the database's transaction slots
+Two ways in, one rule (a request is one transaction, committed before its answer is sent):
+
+- ``Tx``: a dependency giving the endpoint a session; the endpoint and its other dependencies
+  run in worker threads between the transaction's start and its commit.
+- ``run_unit`` (through ``parties.auth.Unit``): the whole unit (authentication, the use case,
+  the commit) runs in ONE step on a thread, for the hot write endpoints. With ``Tx`` a
+  transaction spans four thread hand-offs, each waiting for the event loop, which is busy
+  parsing other connections; while the transaction holds SQLite's write lock or the ledger's
+  writer lock, every other writer waits for those hand-offs too. On a SQLite file the units
+  of writers run one after another on the database's own writer thread, so no event-loop turn
+  ever sits inside the write lock.
+
+A ``Tx`` request first waits, on the event loop, for one of the database's transaction slots
 (``Database.max_concurrent_transactions``: for writers on a SQLite file 1, since they are
 serialised by the process's write lock; the pool's capacity otherwise). Only then does it take worker threads
 for its transaction. Waiting inside a worker thread instead (on the write lock or for a pooled
@@ -10,9 +22,12 @@ the connections never gets a thread to finish on.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, asynccontextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
@@ -29,6 +44,10 @@ _SLOTS: RunVar[WeakKeyDictionary[Database, dict[bool, anyio.Semaphore]]] = RunVa
     "chanrong_tx_slots"
 )
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The writer thread of each SQLite file database (created on first use; its thread ends with it).
+_WRITERS: WeakKeyDictionary[Database, ThreadPoolExecutor] = WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 def database(request: Request) -> Database:
@@ -107,3 +126,35 @@ transaction unless the request is a safe method without a ``purpose`` (see ``wri
 
 TxWrite = Annotated[Session, Depends(_write_transaction, scope="function")]
 """A write transaction for the rare safe-method request that changes state (a preference)."""
+
+
+def _writer(db: Database) -> ThreadPoolExecutor:
+    with _WRITERS_LOCK:
+        executor = _WRITERS.get(db)
+        if executor is None:
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chanrong-writer")
+            _WRITERS[db] = executor
+        return executor
+
+
+async def run_unit(request: Request, work: Callable[[Session], T], *,
+                   write: bool | None = None) -> T:  # fmt: skip
+    """Run ``work(session)`` as the request's whole transaction in one step on a thread, and
+    commit (roll back if it raises); ``write`` defaults to ``writes(request)``.
+
+    Writers on a SQLite file queue on the database's writer thread; other units take a
+    transaction slot (as ``Tx`` does) and one worker thread. Once started, a unit runs to its
+    commit even if the client goes away.
+    """
+    db = database(request)
+    write = writes(request) if write is None else write
+
+    def unit() -> T:
+        with db.transaction(write=write) as session:
+            return work(session)
+
+    if write and db.serialises_writers:
+        return await asyncio.wrap_future(_writer(db).submit(unit))
+    async with _slots(db, write):
+        with anyio.CancelScope(shield=True):
+            return await anyio.to_thread.run_sync(unit)

@@ -48,7 +48,7 @@ def test_volume_growth_and_concentration() -> None:
     assert features["top_buyer_share_bp"].value == 6000
     assert features["confirmed_receivables_fen"].value == 250
     assert features["receivables_to_sales_bp"].value == 2500
-    assert features["confirmed_receivables_fen"].source == "trade.service.confirmed_receivables"
+    assert features["confirmed_receivables_fen"].source == "trade.service.confirmed_amounts"
 
 
 def test_punctuality_counts_purchases_due_before_the_decision_by_amount() -> None:

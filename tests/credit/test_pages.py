@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from chanrong import clock
 from chanrong.consent import service as consent
 from chanrong.credit import rulesets
+from chanrong.credit.labels import LABELS
 from chanrong.credit.models import Application, Loan, RuleSetVersion
-from chanrong.credit.pages import LABELS
 from chanrong.db import Database
 from chanrong.money import format_cny, format_cny_en
 from chanrong.principal import Principal

@@ -226,6 +226,6 @@ def test_trade_history_and_confirmed(session: Session) -> None:
     assert (
         service.trade_history(session, trade.supplier.id, start=end, end=end + timedelta(1)) == []
     )
-    got = service.confirmed_receivables(session, trade.supplier.id, start=today, end=end)
-    assert service.confirmed_receivables(session, trade.supplier.id, start=start, end=today) == []
-    assert [r.id for r in got] == [row.id]
+    got = service.confirmed_amounts(session, trade.supplier.id, start=today, end=end)
+    assert service.confirmed_amounts(session, trade.supplier.id, start=start, end=today) == []
+    assert got == [row.amount_fen]

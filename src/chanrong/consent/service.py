@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from chanrong import clock
+from chanrong import clock, db
 from chanrong.consent import core
 from chanrong.consent.errors import (
     DerivedOnly,
@@ -67,7 +67,7 @@ def indicators() -> dict[str, Indicator]:
     return dict(_INDICATORS)
 
 
-def _terms(grant: Grant) -> core.GrantTerms:
+def _terms(grant: Any) -> core.GrantTerms:
     return core.GrantTerms(
         grant.owner_party_id, grant.recipient_party_id, grant.scope, grant.purpose,
         tuple(grant.objects), grant.derived_only, grant.expires_at, grant.revoked_at,
@@ -149,22 +149,30 @@ def grants(session: Session, *, actor: Principal, direction: str) -> list[Grant]
     )
 
 
+# Built once: every cross-party read checks its grants (see ``chanrong.db.read``). The rows
+# carry the grant's terms and id, all that the check and the audit record need.
+_LIVE_GRANTS = select(
+    Grant.id, Grant.owner_party_id, Grant.recipient_party_id, Grant.scope, Grant.purpose,
+    Grant.objects, Grant.derived_only, Grant.expires_at, Grant.revoked_at,
+).where(
+    Grant.recipient_party_id == bindparam("recipient"), Grant.owner_party_id == bindparam("owner"),
+    Grant.scope == bindparam("scope"), Grant.purpose == bindparam("purpose"),
+    Grant.revoked_at.is_(None), Grant.expires_at > bindparam("now"),
+)  # fmt: skip
+
+
 def _live_grants(session: Session, *, actor: Principal, owner_party_id: int, scope: str,
-                 purpose: str, subject: str | None) -> list[Grant]:  # fmt: skip
-    now = clock.now()
-    rows = session.scalars(
-        select(Grant).where(
-            Grant.recipient_party_id == actor.party_id, Grant.owner_party_id == owner_party_id,
-            Grant.scope == scope, Grant.purpose == purpose, Grant.revoked_at.is_(None),
-            Grant.expires_at > now,
-        )
-    )  # fmt: skip
+                 purpose: str, subject: str | None) -> list[Any]:  # fmt: skip
+    rows = db.read(session, _LIVE_GRANTS, {
+        "recipient": actor.party_id, "owner": owner_party_id, "scope": scope, "purpose": purpose,
+        "now": clock.now(),
+    })  # fmt: skip
     return [
         g for g in rows if core.covers(_terms(g), scope=scope, purpose=purpose, subject=subject)
     ]
 
 
-def _audit(session: Session, *, actor: Principal, grant: Grant, subject: str, kind: str) -> Access:
+def _audit(session: Session, *, actor: Principal, grant: Any, subject: str, kind: str) -> Access:
     receipt = ledger.record(session, ledger.Event(
         actor=actor, event="data.accessed", subject=subject,
         payload={"owner_party_id": grant.owner_party_id, "reader_party_id": actor.party_id,

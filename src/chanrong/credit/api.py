@@ -15,20 +15,20 @@ from chanrong.credit import rulesets, schemas, service, sharing
 from chanrong.errors import Invalid
 from chanrong.http import Tx
 from chanrong.kit import idempotency
-from chanrong.parties.auth import Caller
+from chanrong.parties.auth import Caller, Unit
 
 router = APIRouter(prefix="/api/v1/credit", tags=["credit"])
 
 
 @router.post("/applications", response_model=schemas.ApplicationOut, status_code=201)
-def apply(body: schemas.ApplyIn, session: Tx, caller: Caller) -> object:
+async def apply(body: schemas.ApplyIn, unit: Unit) -> object:
     """Apply to a bank: the decision (approve, refer, decline with reasons; an offer when
     approved) comes back in this response, recorded and logged."""
-    return service.apply(
+    return await unit.run(lambda session, caller: service.apply(
         session, actor=caller, bank_party_id=body.bank_party_id, product=body.product,
         amount_fen=body.amount_fen, term_months=body.term_months, repayment=body.repayment,
         piece_id=body.piece_id,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 @router.get("/applications", response_model=list[schemas.ApplicationOut])

@@ -3,7 +3,7 @@
 The pure part (`compute_trade_features`, `utilisation_bp`) works on plain values: trade facts
 (anything with the fields of ``trade.service.TradeFact``), confirmed receivable amounts, and the
 time devices spent in each state. `sme_features` reads them inside a session: trade through
-``trade.service.trade_history`` and ``confirmed_receivables``, device utilisation through
+``trade.service.trade_history`` and ``confirmed_amounts``, device utilisation through
 ``telemetry.rollups_query.fleet_rollups`` **only** under a live ``telemetry`` grant from the SME
 to the bank for ``credit_assessment`` (read and audited by consent); without it the feature is
 missing (``None``), which the scorecard scores as a missing value.
@@ -34,7 +34,7 @@ SCORED = (
     "device_utilisation_bp",
 )
 TRADE_SOURCE = "trade.service.trade_history"
-RECEIVABLE_SOURCE = "trade.service.confirmed_receivables"
+RECEIVABLE_SOURCE = "trade.service.confirmed_amounts"
 TELEMETRY_SOURCE = "telemetry.rollups_query.fleet_rollups"
 UTILISATION_STATES = {"power_state": (1,), "run_state": (2,)}  # on; running
 
@@ -176,8 +176,8 @@ def sme_features(session: Session, party_id: int, *, as_of: date,
 
     (cur_start, cur_end), (prev_start, _prev_end) = windows(as_of)
     history = trade.trade_history(session, party_id, start=prev_start, end=cur_end)
-    confirmed = trade.confirmed_receivables(session, party_id, start=cur_start, end=cur_end)
-    out = compute_trade_features(history, [r.amount_fen for r in confirmed], as_of)
+    confirmed = trade.confirmed_amounts(session, party_id, start=cur_start, end=cur_end)
+    out = compute_trade_features(history, confirmed, as_of)
     out["device_utilisation_bp"] = _utilisation(session, party_id, bank_party_id, as_of)
     return out
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from chanrong import clock
+from chanrong import clock, db
 from chanrong.credit.errors import ApplicationNotFound, InvalidRuleSet, NotTheBank, SameUser
 from chanrong.credit.models import RuleSetVersion
 from chanrong.credit.rules import DEFAULT_RULES, RuleSet
@@ -43,11 +43,16 @@ def as_rules(row: RuleSetVersion) -> RuleSet:
     return RuleSet.from_params(row.version, row.params)
 
 
+# Built once: every decision reads its bank's active rules (see ``chanrong.db.read``).
+_ACTIVE = select(RuleSetVersion.version, RuleSetVersion.params).where(
+    RuleSetVersion.bank_party_id == bindparam("bank"), RuleSetVersion.status == "active"
+)
+
+
 def active_rules(session: Session, bank_party_id: int) -> RuleSet:
     """The bank's active rule set, or `DEFAULT_RULES` when it has approved none."""
-    row = session.scalar(select(RuleSetVersion).where(
-        RuleSetVersion.bank_party_id == bank_party_id, RuleSetVersion.status == "active"))  # fmt: skip
-    return DEFAULT_RULES if row is None else as_rules(row)
+    row = db.read(session, _ACTIVE, {"bank": bank_party_id}).first()
+    return DEFAULT_RULES if row is None else RuleSet.from_params(row.version, row.params)
 
 
 def rules_by_version(session: Session, version: str) -> RuleSet:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import BigInteger, LargeBinary, SmallInteger, Table, delete, exc, func, select, text
 from sqlalchemy.orm import Session
 
-from chanrong import clock
+from chanrong import clock, db
 from chanrong.ledger import merkle, signing
 from chanrong.ledger.canonical import canonical, salted_digest
 from chanrong.ledger.errors import BadTreeSize, EntryNotFound
@@ -94,7 +94,7 @@ _COPY_FROM = 64  # rows from which PostgreSQL (psycopg) gets COPY rather than IN
 
 def tree_size(session: Session) -> int:
     """The number of entries in the log (committed or appended in this transaction)."""
-    last = session.scalar(_LAST_SEQ)
+    last = db.read(session, _LAST_SEQ, {}).scalar()
     return 0 if last is None else last + 1
 
 
@@ -193,7 +193,7 @@ def _complete(wanted: set[tuple[int, int]], found: dict[tuple[int, int], bytes])
 def _nodes(session: Session, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     if not wanted:
         return {}
-    rows = session.execute(*_nodes_statement(session, wanted, _NODES_QUERY)).all()
+    rows = db.read(session, *_nodes_statement(session, wanted, _NODES_QUERY)).all()
     found = {(level, idx): h for level, idx, h in rows}
     _complete(wanted, found)
     return found

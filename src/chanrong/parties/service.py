@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -127,6 +128,23 @@ def party_kinds(session: Session, party_ids: Iterable[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Party.id, Party.kind).where(Party.id.in_(wanted))).all()
     return {party_id: kind for party_id, kind in rows}
+
+
+IDENTITY_FIELDS = ("name", "uscc", "province", "city", "industry_section", "industry_division")
+"""The registration columns that make a party's identity complete (credit's first rule)."""
+# Built once: every credit decision reads its applicant's and bank's registration.
+_REGISTRATIONS = select(Party.id, Party.kind, *(getattr(Party, f) for f in IDENTITY_FIELDS)).where(
+    Party.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def registrations(session: Session, party_ids: Iterable[int]) -> dict[int, Any]:
+    """The registry rows of parties by id: ``id``, ``kind`` and the ``IDENTITY_FIELDS`` as
+    attributes (public registry information, without roles); unknown ids are absent."""
+    wanted = sorted(set(party_ids))
+    if not wanted:
+        return {}
+    return {row.id: row for row in db.read(session, _REGISTRATIONS, {"ids": wanted})}
 
 
 def party_names(session: Session, party_ids: Iterable[int]) -> dict[int, str]:

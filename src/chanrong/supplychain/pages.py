@@ -81,6 +81,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "sc_accept": ("接收", "Accept"),
     "sc_cancel": ("撤回/拒收", "Withdraw / decline"),
+    "sc_apply_financing": ("申请融资", "Apply for financing"),
     "sc_done": ("已完成，已记入账本。", "Done and logged in the ledger."),
     "sc_refused": ("操作未完成", "Not done"),
     "sc_payables": ("已签发云证（未结清应付）", "Issued certificates (outstanding payables)"),

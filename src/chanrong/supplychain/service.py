@@ -238,7 +238,17 @@ def cancel_transfer(session: Session, *, actor: Principal, piece_id: int) -> Pie
     return row
 
 
-def piece_for_financing(session: Session, piece_id: int, holder_party_id: int) -> Piece:
+@dataclass(frozen=True)
+class Financeable:
+    """A piece its holder may finance now: its id, amount (fen) and its certificate's maturity."""
+
+    piece_id: int
+    certificate_id: int
+    amount_fen: int
+    maturity_on: date
+
+
+def piece_for_financing(session: Session, piece_id: int, holder_party_id: int) -> Financeable:
     """A piece ``holder_party_id`` holds and may finance now (held, before maturity), for the
     credit decision's rules; raises PieceNotFound, NotHolder, PieceSpent or PastMaturity."""
     row = session.get(Piece, piece_id)
@@ -248,7 +258,7 @@ def piece_for_financing(session: Session, piece_id: int, holder_party_id: int) -
     assert cert is not None
     book = core.Book({cert.id: _core_certificate(cert)}, {row.id: _core_piece(row)})
     book.acting(piece_id, holder_party_id, clock.today())
-    return row
+    return Financeable(row.id, cert.id, row.amount_fen, cert.maturity_on)
 
 
 def finance_piece(session: Session, *, actor: Principal, piece_id: int, amount_fen: int,

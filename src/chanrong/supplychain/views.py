@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from chanrong import clock
 from chanrong.errors import OtherPartysData
 from chanrong.ledger import service as ledger
+from chanrong.parties import service as parties
 from chanrong.principal import Principal
 from chanrong.supplychain import core
-from chanrong.supplychain.models import Certificate, Financing, Piece
+from chanrong.supplychain.models import Certificate, CreditLine, Financing, Piece
 
 OPERATIONS = (
     "supplychain.certificate.issued", "supplychain.piece.split", "supplychain.transfer.offered",
@@ -117,3 +119,27 @@ def financings(session: Session, *, actor: Principal) -> list[Financing]:
         query = query.where(or_(Financing.bank_party_id == actor.party_id,
                                 Financing.holder_party_id == actor.party_id))  # fmt: skip
     return list(session.execute(query).scalars())
+
+
+def financeable_pieces(session: Session, actor: Principal, *,
+                       limit: int = 100) -> list[dict[str, Any]]:  # fmt: skip
+    """The certificate pieces the actor's party holds and may finance now (held, certificate
+    not settled, maturity after today), soonest maturity first, at most ``limit``: piece and
+    certificate ids, the issuer (id and name), ``amount_fen``, ``maturity_on`` and the bank of
+    the certificate's credit line (``bank_party_id``). The credit rules still decide (e.g. too
+    close to maturity)."""
+    rows = session.execute(
+        select(Piece.id, Piece.start_fen, Piece.end_fen, Certificate.id.label("certificate_id"),
+               Certificate.issuer_party_id, Certificate.maturity_on, CreditLine.bank_party_id)
+        .join(Certificate, Certificate.id == Piece.certificate_id)
+        .join(CreditLine, CreditLine.id == Certificate.credit_line_id)
+        .where(Piece.holder_party_id == actor.party_id, Piece.status == "held",
+               Certificate.settled_on.is_(None), Certificate.maturity_on > clock.today())
+        .order_by(Certificate.maturity_on, Piece.id).limit(limit)
+    ).all()  # fmt: skip
+    names = parties.party_names(session, {r.issuer_party_id for r in rows})
+    return [{"piece_id": r.id, "certificate_id": r.certificate_id,
+             "issuer_party_id": r.issuer_party_id,
+             "issuer": names.get(r.issuer_party_id, f"#{r.issuer_party_id}"),
+             "amount_fen": r.end_fen - r.start_fen, "maturity_on": r.maturity_on,
+             "bank_party_id": r.bank_party_id} for r in rows]  # fmt: skip

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from chanrong import clock
+from chanrong import clock, db
 from chanrong.trade import receivables as _receivables  # noqa: F401  (installs the frozen guard)
 from chanrong.trade.errors import ReceivableNotFound, ReceivableNotPayable
 from chanrong.trade.models import Invoice, Order, Receivable
@@ -92,45 +92,55 @@ def mark_covered(session: Session, receivable_id: int, certificate_id: int) -> N
     session.flush()
 
 
+# Built once: credit features read these on every decision (see ``chanrong.db.read``).
+_TRADE_HISTORY = (
+    select(Invoice.handle, Invoice.seller_party_id, Invoice.buyer_party_id, Invoice.amount_fen,
+           Order.order_date, Invoice.due_on, Invoice.paid_on)
+    .join(Order, Order.id == Invoice.order_id)
+    .where(
+        or_(Invoice.seller_party_id == bindparam("party_id"),
+            Invoice.buyer_party_id == bindparam("party_id")),
+        Order.order_date >= bindparam("start"),
+        Order.order_date < bindparam("end"),
+    )
+    .order_by(Order.order_date, Invoice.id)
+)  # fmt: skip
+_CONFIRMED = (
+    select(Receivable.id, Receivable.amount_fen)
+    .where(
+        Receivable.supplier_party_id == bindparam("supplier"),
+        Receivable.status == "confirmed",
+        Receivable.decided_at >= bindparam("start"),
+        Receivable.decided_at < bindparam("end"),
+    )
+    .order_by(Receivable.decided_at, Receivable.id)
+)
+
+
 def trade_history(session: Session, party_id: int, *, start: date, end: date) -> list[TradeFact]:
     """Every invoice where ``party_id`` sold or bought, whose order date is in ``[start, end)``,
     oldest order first (no access check: credit reads it under its own consent rules)."""
-    rows = session.execute(
-        select(Invoice, Order.order_date)
-        .join(Order, Order.id == Invoice.order_id)
-        .where(
-            or_(Invoice.seller_party_id == party_id, Invoice.buyer_party_id == party_id),
-            Order.order_date >= start,
-            Order.order_date < end,
-        )
-        .order_by(Order.order_date, Invoice.id)
-    ).all()
+    rows = db.read(session, _TRADE_HISTORY, {"party_id": party_id, "start": start, "end": end})
     facts = []
-    for invoice, order_date in rows:
-        selling = invoice.seller_party_id == party_id
+    for handle, seller, buyer, amount_fen, order_date, due_on, paid_on in rows:
+        selling = seller == party_id
         facts.append(TradeFact(
-            invoice_handle=invoice.handle,
-            counterparty_party_id=invoice.buyer_party_id if selling else invoice.seller_party_id,
-            role="seller" if selling else "buyer", amount_fen=invoice.amount_fen,
-            order_date=order_date, due_on=invoice.due_on, paid_on=invoice.paid_on,
+            invoice_handle=handle, counterparty_party_id=buyer if selling else seller,
+            role="seller" if selling else "buyer", amount_fen=amount_fen,
+            order_date=order_date, due_on=due_on, paid_on=paid_on,
         ))  # fmt: skip
     return facts
 
 
-def confirmed_receivables(
+def confirmed_amounts(
     session: Session, supplier_party_id: int, *, start: date, end: date
-) -> list[Receivable]:
-    """A supplier's receivables its buyers confirmed on a business date (Asia/Shanghai) in
-    ``[start, end)`` and still confirmed, oldest confirmation first (no access check: for
-    credit features)."""
-    return list(session.scalars(
-        select(Receivable).where(
-            Receivable.supplier_party_id == supplier_party_id,
-            Receivable.status == "confirmed",
-            Receivable.decided_at >= _business_midnight(start),
-            Receivable.decided_at < _business_midnight(end),
-        ).order_by(Receivable.decided_at, Receivable.id)
-    ))  # fmt: skip
+) -> list[int]:
+    """The amounts (fen) of a supplier's receivables its buyers confirmed on a business date
+    (Asia/Shanghai) in ``[start, end)`` and still confirmed, oldest confirmation first (no
+    access check: for credit features)."""
+    params = {"supplier": supplier_party_id, "start": _business_midnight(start),
+              "end": _business_midnight(end)}  # fmt: skip
+    return [amount for _id, amount in db.read(session, _CONFIRMED, params)]
 
 
 def _business_midnight(day: date) -> datetime:
