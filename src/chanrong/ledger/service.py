@@ -14,11 +14,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, LargeBinary, SmallInteger, Table, delete, exc, func, select, text
+from sqlalchemy import BigInteger, LargeBinary, SmallInteger, Table, delete, func, select, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from chanrong import clock, db
-from chanrong.ledger import merkle, signing
+from chanrong.ledger import merkle, pending, signing
 from chanrong.ledger.canonical import canonical, salted_digest
 from chanrong.ledger.errors import BadTreeSize, EntryNotFound
 from chanrong.ledger.keys import signer
@@ -89,65 +90,13 @@ _NODES: Table = LedgerNode.__table__  # type: ignore[assignment]
 _HEADS: Table = LedgerHead.__table__  # type: ignore[assignment]
 _SALTS: Table = LedgerSalt.__table__  # type: ignore[assignment]
 _LAST_SEQ = select(func.max(_ENTRIES.c.seq))
-_COPY_FROM = 64  # rows from which PostgreSQL (psycopg) gets COPY rather than INSERTs
 
 
 def tree_size(session: Session) -> int:
     """The number of entries in the log (committed or appended in this transaction)."""
+    _append_pending(session)
     last = db.read(session, _LAST_SEQ, {}).scalar()
     return 0 if last is None else last + 1
-
-
-def _insert(session: Session, inserts: list[tuple[Table, list[dict[str, Any]]]]) -> None:
-    """INSERT each ``(table, rows)`` in order (rows: dicts with the same keys), in the session's
-    transaction.
-
-    The values go through the columns' bind processors exactly as a Core ``insert()`` would, then
-    straight to the driver, skipping SQLAlchemy's per-row work: ``executemany`` on SQLite; on
-    PostgreSQL with psycopg, ``COPY`` for many rows and one pipeline (one round trip) for the
-    small inserts of a few entries.
-    """
-    conn = session.connection()
-    dialect = conn.dialect
-    quote = dialect.identifier_preparer.quote
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    statements: list[tuple[str, list[tuple[Any, ...]], bool]] = []  # (sql, values, by COPY)
-    pg = dialect.name == "postgresql" and dialect.driver == "psycopg"
-    for table, rows in inserts:
-        names = list(rows[0])
-        columns = []  # column by column: one map() per column rather than Python work per value
-        for name in names:
-            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            column = [row[name] for row in rows]
-            columns.append(column if process is None else list(map(process, column)))
-        target = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
-        if pg and len(rows) >= _COPY_FROM:
-            statements.append((f"COPY {target} FROM STDIN", list(zip(*columns, strict=True)), True))
-        else:
-            sql = f"INSERT INTO {target} VALUES ({', '.join([mark] * len(names))})"
-            statements.append((sql, list(zip(*columns, strict=True)), False))
-    if not pg:
-        for sql, values, _ in statements:
-            conn.exec_driver_sql(sql, values)
-        return
-    driver: Any = conn.connection.driver_connection
-    dbapi = dialect.loaded_dbapi
-    sql = ""
-    try:
-        with driver.cursor() as cursor:
-            while statements:
-                if statements[0][2]:  # COPY cannot run in a pipeline
-                    sql, values, _ = statements.pop(0)
-                    with cursor.copy(sql) as copy:
-                        for row in values:
-                            copy.write_row(row)
-                    continue
-                with driver.pipeline():
-                    while statements and not statements[0][2]:
-                        sql, values, _ = statements.pop(0)
-                        cursor.executemany(sql, values)
-    except dbapi.Error as error:
-        raise exc.DBAPIError.instance(sql, None, error, dbapi.Error) from error
 
 
 # Stored nodes by (level, idx), one primary-key lookup per wanted node, in one statement of one
@@ -218,10 +167,30 @@ def record(session: Session, event: Event) -> Receipt:
     return record_many(session, [event])[0]
 
 
+def record_at_commit(session: Session, event: Event) -> None:
+    """Log ``event`` when the caller's transaction commits (``ledger.pending``): for use cases
+    that need no receipt, so that the log's writer lock is held only for the append and the
+    commit. Reads of the log in the same transaction see it."""
+    pending.leave(session, event)
+
+
+def _append_pending(session: Session) -> None:
+    record_many(session, [])
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _append_pending(session)
+
+
 def record_many(session: Session, events: Sequence[Event]) -> list[Receipt]:
-    """Append events in order, store the new subtree hashes and sign the new head."""
-    if not events:
+    """Append events in order (after any left for the commit), store the new subtree hashes
+    and sign the new head; the receipts of ``events``."""
+    waiting = pending.take(session)
+    if not events and not waiting:
         return []
+    asked = len(events)
+    events = [*waiting, *events]
     _lock_writer(session)
     start = tree_size(session)
     known = _nodes(session, set(merkle.perfect_ranges(0, start)))
@@ -255,8 +224,8 @@ def record_many(session: Session, events: Sequence[Event]) -> list[Receipt]:
         receipts.append(Receipt(seq, leaf, start + len(events)))
     head = _signed_head(signing.TreeHead(start + len(events), ts, _fold(frontier)))
     inserts = [(_ENTRIES, entry_rows), (_NODES, node_rows), (_SALTS, salt_rows), (_HEADS, [head])]
-    _insert(session, [(table, rows) for table, rows in inserts if rows])
-    return receipts
+    db.insert_rows(session, [(table, rows) for table, rows in inserts if rows])
+    return receipts[len(receipts) - asked :]
 
 
 def _fold(frontier: list[tuple[int, int, bytes]]) -> bytes:
@@ -274,6 +243,7 @@ def _signed_head(head: signing.TreeHead) -> dict[str, Any]:
 
 def latest_head(session: Session) -> dict[str, Any]:
     """The latest signed tree head as RFC 6962 JSON (an unsigned empty head before any entry)."""
+    _append_pending(session)
     row = session.scalars(select(LedgerHead).order_by(LedgerHead.tree_size.desc()).limit(1)).first()
     if row is None:
         return signing.sign_head(
@@ -310,6 +280,7 @@ def _check_size(session: Session, size: int, current: int | None = None) -> None
 
 def root_at(session: Session, size: int) -> bytes:
     """The root hash of the log's first ``size`` entries."""
+    _append_pending(session)
     if size == 0:
         return merkle.EMPTY_ROOT
     nodes = _nodes_within(session, size, set(merkle.perfect_ranges(0, size)))
@@ -324,6 +295,7 @@ def _proof(session: Session, size: int, ranges: list[tuple[int, int]]) -> list[b
 
 def inclusion_proof(session: Session, seq: int, size: int) -> list[bytes]:
     """The inclusion proof of entry ``seq`` in the tree of ``size`` entries."""
+    _append_pending(session)
     if not 0 <= seq < size:
         _check_size(session, size)  # a bad size is reported before a bad entry
         raise EntryNotFound(f"entry {seq} is not within a tree of size {size}")
@@ -332,6 +304,7 @@ def inclusion_proof(session: Session, seq: int, size: int) -> list[bytes]:
 
 def consistency_proof(session: Session, old: int, new: int) -> list[bytes]:
     """The consistency proof from the tree of ``old`` entries to that of ``new`` entries."""
+    _append_pending(session)
     if not 0 < old <= new:
         raise BadTreeSize(
             f"no consistency proof from size {old} to size {new}", field="first", rule="range"
@@ -341,6 +314,7 @@ def consistency_proof(session: Session, old: int, new: int) -> list[bytes]:
 
 def entry(session: Session, seq: int) -> LedgerEntry:
     """One log entry by sequence number."""
+    _append_pending(session)
     row = session.get(LedgerEntry, seq)
     if row is None:
         raise EntryNotFound(f"no log entry {seq}")
@@ -350,6 +324,7 @@ def entry(session: Session, seq: int) -> LedgerEntry:
 def entries(session: Session, *, subject: str | None = None, event: str | None = None,
             after: int = -1, limit: int = 100) -> list[LedgerEntry]:  # fmt: skip
     """Entries in order, optionally about one subject or of one event kind."""
+    _append_pending(session)
     query = select(LedgerEntry).where(LedgerEntry.seq > after)
     if subject:
         query = query.where(LedgerEntry.subject == subject)
@@ -361,6 +336,7 @@ def entries(session: Session, *, subject: str | None = None, event: str | None =
 def logged(session: Session, events: Collection[str]) -> list[tuple[str, dict[str, Any]]]:
     """Every entry of the event kinds ``events``, in log order, as (event, payload) (the
     payload as logged: a confidential one is its digest)."""
+    _append_pending(session)
     rows = session.execute(
         select(LedgerEntry.event, LedgerEntry.body)
         .where(LedgerEntry.event.in_(sorted(events)))
@@ -372,6 +348,7 @@ def logged(session: Session, events: Collection[str]) -> list[tuple[str, dict[st
 def recent_entries(session: Session, *, event: str | None = None, limit: int = 25,
                    offset: int = 0) -> tuple[list[LedgerEntry], int]:  # fmt: skip
     """One page of entries, newest first (optionally of one event kind), and how many there are."""
+    _append_pending(session)
     if event:
         total = session.scalar(select(func.count()).where(LedgerEntry.event == event)) or 0
         query = select(LedgerEntry).where(LedgerEntry.event == event)
@@ -425,6 +402,7 @@ def check_inclusion(body: str, leaf: bytes, seq: int, proof: Sequence[bytes],
 
 def proven_entry(session: Session, seq: int) -> ProvenEntry:
     """Entry ``seq``, its inclusion proof in the latest signed head, checked with the log's key."""
+    _append_pending(session)
     row = entry(session, seq)
     head = latest_head(session)
     proof = inclusion_proof(session, seq, int(head["tree_size"]))
@@ -434,9 +412,11 @@ def proven_entry(session: Session, seq: int) -> ProvenEntry:
 
 def shred(session: Session, seq: int) -> bool:
     """Delete the salt of a confidential entry: its payload can no longer be matched to the log."""
+    _append_pending(session)
     return bool(session.execute(delete(LedgerSalt).where(LedgerSalt.seq == seq)).rowcount)
 
 
 def salt_of(session: Session, seq: int) -> bytes | None:
     """The salt of a confidential entry, or None (not confidential, or shredded)."""
+    _append_pending(session)
     return session.scalar(select(LedgerSalt.salt).where(LedgerSalt.seq == seq))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from chanrong import clock
 from chanrong.errors import RoleRequired
 from chanrong.kit import idempotency
-from chanrong.ledger.service import Event, record
+from chanrong.ledger.service import Event, record_at_commit
 from chanrong.parties import service as parties
 from chanrong.principal import Principal
 from chanrong.supplychain import core
@@ -60,7 +60,8 @@ def _party(actor: Principal, acting_for: int | None) -> int:
 
 def _log(session: Session, actor: Principal, event: str, certificate_id: int,
          payload: dict[str, Any]) -> None:  # fmt: skip
-    record(session, Event(actor, event, f"certificate:{certificate_id}", payload))
+    # at commit: the log's writer lock is then not held through the rest of the operation
+    record_at_commit(session, Event(actor, event, f"certificate:{certificate_id}", payload))
 
 
 def _core_piece(row: Piece) -> core.Piece:
