@@ -42,8 +42,9 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local responses, non2xx, exhausted = 0, 0, 0
+  local responses, non2xx, exhausted, issued = 0, 0, 0, 0
   for _, t in ipairs(threads) do
+    issued = issued + t:get("nxt") - t:get("exhausted")
     responses = responses + t:get("responses")
     non2xx = non2xx + t:get("non2xx")
     exhausted = exhausted + t:get("exhausted")
@@ -52,11 +53,12 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   io.write(string.format(
-    'WRK_JSON {"requests":%%d,"duration_us":%%d,"bytes":%%d,"responses":%%d,"non2xx":%%d,'
+    'WRK_JSON {"requests":%%d,"duration_us":%%d,"bytes":%%d,"responses":%%d,"issued":%%d,'
+    .. '"non2xx":%%d,'
     .. '"exhausted":%%d,"connect_errors":%%d,"read_errors":%%d,"write_errors":%%d,'
     .. '"status_errors":%%d,"timeouts":%%d,"p50_us":%%d,"p90_us":%%d,"p99_us":%%d,'
     .. '"p999_us":%%d,"mean_us":%%.1f,"stdev_us":%%.1f,"max_us":%%d}\n',
-    summary.requests, summary.duration, summary.bytes, responses, non2xx, exhausted,
+    summary.requests, summary.duration, summary.bytes, responses, issued, non2xx, exhausted,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99),
     latency:percentile(99.9), latency.mean, latency.stdev, latency.max))

@@ -74,9 +74,17 @@ class Process:
         return "\n".join(self.output().splitlines()[-lines:])
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the process (all its threads) has used so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time used so far by the live processes of the process's group (it
+        and its workers, all their threads)."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            if int(fields[2]) == self.proc.pid:  # the group id: the leader's pid
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self, grace_seconds: float = 10.0) -> None:
         """SIGTERM the process group, wait ``grace_seconds``, then SIGKILL it if still there."""
@@ -154,27 +162,27 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CHANRONG_")}
 
 
-def chanrong_env(workdir: Path, url: str) -> dict[str, str]:
+def chanrong_env(workdir: Path, url: str, workers: int = 1) -> dict[str, str]:
     """The environment of a benchmark's ``chanrong serve``: its data directory (so its signing
-    key), its database, loopback, one worker."""
+    key), its database, loopback, ``workers`` worker processes."""
     env = clean_env()
     env.update(
         CHANRONG_DATA_DIR=str(workdir),
         CHANRONG_DATABASE_URL=url,
         CHANRONG_HOST=LOOPBACK,
-        CHANRONG_WORKERS="1",
+        CHANRONG_WORKERS=str(workers),
     )
     return env
 
 
-def start_chanrong(workdir: Path, url: str, name: str) -> Server:
-    """``chanrong serve`` (as ``make serve`` runs it) on the database at ``url``, with
-    ``workdir`` as its data directory; ready when ``/healthz`` answers."""
+def start_chanrong(workdir: Path, url: str, name: str, workers: int = 1) -> Server:
+    """``chanrong serve`` (as ``make serve`` runs it) on the database at ``url`` with
+    ``workers`` worker processes and ``workdir`` as its data directory; ready when ``/healthz``
+    answers."""
     port = free_port()
     argv = [venv_tool("chanrong"), "serve", "--host", LOOPBACK, "--port", str(port)]
-    return start_server(
-        name, argv, port=port, ready_path="/healthz", env=chanrong_env(workdir, url), cwd=workdir
-    )
+    env = chanrong_env(workdir, url, workers)
+    return start_server(name, argv, port=port, ready_path="/healthz", env=env, cwd=workdir)
 
 
 def start_bare(workdir: Path) -> Server:

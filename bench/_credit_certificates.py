@@ -5,8 +5,9 @@ A fresh PostgreSQL database is migrated and seeded through chanrong's own servic
 two API keys (maker and checker approve the core enterprise's credit line), a core enterprise,
 tier-1 suppliers each with its own tier-2 supplier (orders, deliveries and invoices between
 them, so a transfer goes to an "own supplier"), confirmed receivables on the core enterprise,
-certificates issued against them and split into a pool of held pieces. ``chanrong serve`` then
-answers wrk, whose Lua script (the template bench/_certificates_wrk.lua) POSTs, each request on
+certificates issued against them and split into a pool of held pieces. ``chanrong serve``, with
+one worker process per CPU as a PostgreSQL deployment runs it, then answers wrk, whose Lua
+script (the template bench/_certificates_wrk.lua) POSTs, each request on
 a piece of its own with its own
 ``Idempotency-Key``: a split into two, a transfer offer to the holder's own supplier, or a
 financing at the bank (the whole piece or three fifths of it), in turn. Every answer must be
@@ -20,6 +21,7 @@ stored pieces, and the operations applied must match the answers.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -76,6 +78,7 @@ class Profile:
     pieces_per_certificate: int = 250
 
 
+WORKERS = os.cpu_count() or 1
 QUICK = Profile(pieces=4_000, seconds=5, warmup_seconds=1, connections=32)
 FULL = Profile(pieces=24_000, seconds=20, warmup_seconds=2, connections=50, floor_seconds=5)
 
@@ -284,6 +287,12 @@ def _load(server: Server, workdir: Path, seeded: Seeded, tag: str, pieces: list[
     return result
 
 
+def _issued(run: WrkResult) -> int:
+    """The requests the run's wrk script handed out (answered or still in flight at its end)."""
+    line = next(x for x in run.raw.splitlines() if x.startswith("WRK_JSON "))
+    return int(json.loads(line[len("WRK_JSON ") :])["issued"])
+
+
 def run_certificates_part(f: dict, *, quick: bool, workdir: Path, problems: list[str],
                           admin_url: str | None = None,
                           profile: Profile | None = None) -> None:  # fmt: skip
@@ -309,7 +318,8 @@ def run_certificates_part(f: dict, *, quick: bool, workdir: Path, problems: list
         warm_n = min(len(seeded.pieces) // 10, 600)
         warm, floor = seeded.pieces[:warm_n], seeded.pieces[warm_n : warm_n + floor_n]
         pool = seeded.pieces[warm_n + floor_n :]
-        server = start_chanrong(workdir, url, "chanrong-certificates")
+        # PostgreSQL takes concurrent writers: one worker process per CPU, as deployed
+        server = start_chanrong(workdir, url, "chanrong-certificates", workers=WORKERS)
         runs = {
             "warm": _load(server, workdir, seeded, "warm", warm, profile.warmup_seconds,
                           profile.connections, problems),
@@ -333,6 +343,7 @@ def run_certificates_part(f: dict, *, quick: bool, workdir: Path, problems: list
             certificates_seconds=round(result.seconds, 1),
             certificates_pool=len(pool),
             certificates_server_cpu_ms_per_op=round(cpu_ms, 2),
+            certificates_workers=WORKERS,
             certificates_one_connection_ops_per_s=round(runs["floor"].rps, 1),
             certificates_one_connection_p50_ms=round(runs["floor"].p50_ms, 2),
             certificates_one_connection_p99_ms=round(runs["floor"].p99_ms, 2),
@@ -343,12 +354,14 @@ def run_certificates_part(f: dict, *, quick: bool, workdir: Path, problems: list
         applied, found = check_database(url, seeded)
         total = sum(applied.values())
         answered = sum(run.requests for run in runs.values())
+        issued = sum(_issued(run) for run in runs.values())
         f["certificates_applied"] = applied
         f["certificates_invariants_ok"] = not found
         problems += [f"certificates: {p}" for p in found]
         # requests still in flight when wrk stopped may be applied without an answer counted
-        if not answered <= total <= answered + 2 * profile.connections + 1:
-            problems.append(f"certificates: {total} operations applied for {answered} answers")
+        if not answered <= total <= issued:
+            problems.append(f"certificates: {total} operations applied for {answered} answers "
+                            f"and {issued} requests")  # fmt: skip
         f["certificates_targets"] = {"certificates_p99": result.p99_ms < TARGET_P99_MS}
     finally:
         if server is not None:

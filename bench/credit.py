@@ -250,7 +250,9 @@ def measure_http(workdir: Path, url: str, bank_id: int, tokens: list[str],
         post = write_post_script(workdir / "post.lua", tokens, bank_id)
         run_wrk(server.base_url + "/", post, seconds=profile.warmup_s)
         floor = run_wrk(bare.base_url + "/", bare_script, seconds=profile.wrk_s)
+        cpu_before = server.cpu_seconds()
         result = run_wrk(server.base_url + "/", post, seconds=profile.wrk_s)
+        cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(1, result.requests)
         if server.proc.poll() is not None:
             raise RuntimeError(f"server died:\n{server.log_tail()}")
     finally:
@@ -259,6 +261,7 @@ def measure_http(workdir: Path, url: str, bank_id: int, tokens: list[str],
     return {"rps": round(result.rps, 1), "p50_ms": round(result.p50_ms, 2),
             "p99_ms": round(result.p99_ms, 2), "max_ms": round(result.max_ms, 2),
             "requests": result.requests, "failures": result.failures,
+            "server_cpu_ms_per_decision": round(cpu_ms, 2),
             "bare_rps": round(floor.rps, 1), "bare_p99_ms": round(floor.p99_ms, 2),
             "vs_bare": round(result.rps / floor.rps, 3) if floor.rps else 0.0}  # fmt: skip
 
@@ -283,11 +286,16 @@ def report(f: dict[str, Any]) -> None:
         table.add_row("(b) HTTP p50", f"{f['http_p50_ms']:.2f} ms", "", "", "", "")
         table.add_row("(b) HTTP p99", f"{f['http_p99_ms']:.2f} ms", f"{f['http_bare_p99_ms']:.2f} ms",
                       "", "< 50 ms", met[t.get("http_p99_under_50ms")])  # fmt: skip
+        table.add_row("(b) server CPU per decision", f"{f['http_server_cpu_ms_per_decision']:.2f} ms",
+                      "", "", "", "")  # fmt: skip
         table.add_row("(b) failures; recorded = logged", f"{f['http_failures']}",
                       f"{f['http_applications']} / {f['http_logged']}", "", "0; equal", "")  # fmt: skip
     if "certificates_ops_per_s" in f:
-        table.add_row("(c) certificate ops/s (PostgreSQL)", f"{f['certificates_ops_per_s']:,.0f}",
-                      "", "", "split, transfer, finance", "")  # fmt: skip
+        table.add_row(f"(c) certificate ops/s (PostgreSQL, {f['certificates_workers']} workers)",
+                      f"{f['certificates_ops_per_s']:,.0f}", "", "", "split, transfer, finance",
+                      "")  # fmt: skip
+        table.add_row("(c) server CPU per operation", f"{f['certificates_server_cpu_ms_per_op']:.2f} ms",
+                      "", "", "", "")  # fmt: skip
         table.add_row("(c) certificate ops p50 / p99", f"{f['certificates_p50_ms']:.1f} / "
                       f"{f['certificates_p99_ms']:.1f} ms", "", "", "p99 < 50 ms",
                       met[t.get("certificates_p99")])  # fmt: skip
