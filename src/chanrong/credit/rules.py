@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from typing import Any, Literal
 
 Severity = Literal["decline", "refer"]
@@ -69,8 +70,7 @@ class RuleSet:
 
     def digest(self) -> str:
         """SHA-256 (hex) of the canonical JSON of `params`."""
-        text = json.dumps(self.params(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return _digest_of(self)
 
     def rate_bp(self, points: int) -> int | None:
         """The annual rate (bp) of the first band ``points`` reach, or None below every band."""
@@ -144,7 +144,8 @@ class Facts:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        data = asdict(self)
+        # field by field: every value is flat, and asdict's deep copy cost a tenth of a decision
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["identity_missing"] = list(self.identity_missing)
         return data
 
@@ -152,6 +153,13 @@ class Facts:
     def from_dict(cls, data: Mapping[str, Any]) -> Facts:
         """The facts recorded by `to_dict`."""
         return cls(**{**data, "identity_missing": tuple(data.get("identity_missing", ()))})
+
+
+@lru_cache(maxsize=64)
+def _digest_of(rules: RuleSet) -> str:
+    # a rule set is frozen: its digest is computed once, not on every decision
+    text = json.dumps(rules.params(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def check(facts: Facts, rules: RuleSet) -> list[Reason]:
