@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from chanrong.credit import rulesets, schemas, service, sharing
+from chanrong.credit import rulesets, schemas, service, sharing, statements
 from chanrong.errors import Invalid
 from chanrong.http import Tx
 from chanrong.kit import idempotency
 from chanrong.parties.auth import Caller, Unit
+from chanrong.web.downloads import Format, StatementParty, table_download
 
 router = APIRouter(prefix="/api/v1/credit", tags=["credit"])
 
@@ -141,3 +142,25 @@ def features(party_id: int, purpose: str, session: Tx, caller: Caller) -> dict[s
 def score(party_id: int, purpose: str, session: Tx, caller: Caller) -> dict[str, Any]:
     """An SME's score only, under any live ``trade`` grant (derived-only suffices)."""
     return sharing.score_for(session, actor=caller, party_id=party_id, purpose=purpose)
+
+
+@router.get("/statements/portfolio")
+def portfolio_statement(
+    session: Tx, caller: Caller, format: Format = "xlsx", party_id: StatementParty = None
+) -> Response:
+    """The bank's loans (borrower, product, principal, rate, dates, outstanding, status) as an
+    XLSX or CSV statement; amounts in fen, rates in basis points."""
+    rows = statements.portfolio_rows(session, actor=caller, party_id=party_id)
+    return table_download(statements.PORTFOLIO_HEADER, rows, fmt=format,
+                          filename="credit-portfolio", sheet="portfolio")  # fmt: skip
+
+
+@router.get("/statements/loans")
+def loans_statement(
+    session: Tx, caller: Caller, format: Format = "xlsx", party_id: StatementParty = None
+) -> Response:
+    """Your loans with every instalment (due date, principal, interest, paid) as an XLSX or
+    CSV statement; amounts in fen."""
+    rows = statements.loans_rows(session, actor=caller, party_id=party_id)
+    return table_download(statements.LOANS_HEADER, rows, fmt=format,
+                          filename="credit-loans", sheet="loans")  # fmt: skip

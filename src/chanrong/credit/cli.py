@@ -1,24 +1,29 @@
 """``chanrong credit``: apply on an SME's behalf, a bank's queue, recompute a decision, record a
-repayment of a working-capital loan, and the SME points table in use. The command line acts as the local platform administrator
+repayment of a working-capital loan, write a bank's portfolio or an SME's loans statement, and
+the SME points table in use. The command line acts as the local platform administrator
 (``Principal.system()``); the ledger records it as such."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from chanrong import clock
-from chanrong.credit import service, sme_model
+from chanrong.credit import service, sme_model, statements
 from chanrong.credit.models import Application, Loan
 from chanrong.money import format_cny
 from chanrong.parties import service as parties
 from chanrong.principal import Principal
 from chanrong.shell import console, open_database
+from chanrong.web.downloads import write_table
 
-app = typer.Typer(help="Credit decisions: apply, queue, recompute, repay, points table.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Credit decisions: apply, queue, recompute, repay, statements, points table.",
+    no_args_is_help=True,
+)
 
 
 def _show(row: Application) -> None:
@@ -116,6 +121,34 @@ def repay(
                   f"(interest {format_cny(row.interest_fen, '元')}, principal "
                   f"{format_cny(row.principal_fen, '元')}); owed "
                   f"{format_cny(left, '元')}, loan {status}")  # fmt: skip
+
+
+@app.command("portfolio")
+def portfolio(
+    bank: str = typer.Argument(..., help="The bank's unified social credit code."),
+    out: Path = typer.Argument(..., help="Output file: .xlsx or .csv"),
+) -> None:
+    """Write a bank's loan portfolio statement as XLSX or CSV (amounts in fen, rates in bp)."""
+    actor = Principal.system()
+    with open_database().transaction(write=False) as session:
+        lender = parties.get_party_by_uscc(session, actor=actor, code=bank)
+        rows = statements.portfolio_rows(session, actor=actor, party_id=lender.id)
+    write_table(out, statements.PORTFOLIO_HEADER, rows, sheet="portfolio")
+    console.print(f"{len(rows)} rows written to {out}")
+
+
+@app.command("loans")
+def loans(
+    uscc: str = typer.Argument(..., help="The borrowing SME's unified social credit code."),
+    out: Path = typer.Argument(..., help="Output file: .xlsx or .csv"),
+) -> None:
+    """Write an SME's loans statement, one row per instalment, as XLSX or CSV (amounts in fen)."""
+    actor = Principal.system()
+    with open_database().transaction(write=False) as session:
+        sme = parties.get_party_by_uscc(session, actor=actor, code=uscc)
+        rows = statements.loans_rows(session, actor=actor, party_id=sme.id)
+    write_table(out, statements.LOANS_HEADER, rows, sheet="loans")
+    console.print(f"{len(rows)} rows written to {out}")
 
 
 @app.command("table")

@@ -73,6 +73,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "cr_none_mine": ("暂无申请。", "No applications yet."),
     "cr_loans": ("我的贷款", "My loans"),
     "cr_none_loans": ("暂无贷款。", "No loans yet."),
+    "cr_statement_loans": ("下载贷款明细（XLSX）", "Download the loans statement (XLSX)"),
+    "cr_statement_portfolio": (
+        "下载贷款组合明细（XLSX）",
+        "Download the portfolio statement (XLSX)",
+    ),
+    "cr_statement_csv": ("CSV 格式", "as CSV"),
     "cr_loan": ("贷款", "Loan"),
     "cr_product_working_capital": ("流动资金贷款", "Working capital"),
     "cr_product_certificate": ("云证融资", "Certificate financing"),

@@ -62,7 +62,7 @@ def allocate(dues: list[Due], amount_fen: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _dues(loan: Loan, rows: list[Instalment]) -> list[Due]:
+def dues(loan: Loan, rows: list[Instalment]) -> list[Due]:
     """What each instalment still owes; a certificate loan's interest (its discount) was taken
     at disbursement, so it owes only principal."""
     return [Due(r.number,
@@ -79,9 +79,7 @@ def _instalments(session: Session, loan_id: int) -> list[Instalment]:
 
 def outstanding_fen(session: Session, loan: Loan) -> int:
     """What ``loan`` still owes in fen (interest and principal, by the rules above)."""
-    return sum(
-        d.interest_fen + d.principal_fen for d in _dues(loan, _instalments(session, loan.id))
-    )
+    return sum(d.interest_fen + d.principal_fen for d in dues(loan, _instalments(session, loan.id)))
 
 
 def _locked_loan(session: Session, loan_id: int) -> Loan | None:
@@ -111,19 +109,19 @@ def _apply(session: Session, actor: Principal, loan: Loan, amount_fen: int, paid
         raise InvalidRepayment(f"loan {loan.id} is repaid: nothing is owed", field="loan_id",
                                rule="repaid")  # fmt: skip
     rows = _instalments(session, loan.id)
-    dues = _dues(loan, rows)
-    owed = sum(d.interest_fen + d.principal_fen for d in dues)
+    owing = dues(loan, rows)
+    owed = sum(d.interest_fen + d.principal_fen for d in owing)
     if amount_fen > owed:
         raise InvalidRepayment(f"{amount_fen} fen is more than the {owed} fen loan {loan.id} "
                                "still owes; overpayment is refused",
                                field="amount_fen", rule="above_outstanding")  # fmt: skip
-    allocation = allocate(dues, amount_fen)
+    allocation = allocate(owing, amount_fen)
     by_number = {r.number: r for r in rows}
     for number, interest, principal in allocation:
         row = by_number[number]
         row.interest_paid_fen += interest
         row.principal_paid_fen += principal
-    for row, due in zip(rows, _dues(loan, rows), strict=True):
+    for row, due in zip(rows, dues(loan, rows), strict=True):
         if row.paid_on is None and due.interest_fen == 0 and due.principal_fen == 0:
             row.paid_on = paid_on
     interest_fen = sum(a[1] for a in allocation)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter
@@ -18,7 +18,8 @@ from chanrong.http import Tx
 from chanrong.kit import idempotency
 from chanrong.parties.auth import Caller, Unit
 from chanrong.principal import Principal
-from chanrong.supplychain import lines, schemas, service, views
+from chanrong.supplychain import lines, schemas, service, statements, views
+from chanrong.web.downloads import Format, StatementParty, table_download
 
 router = APIRouter(prefix="/api/v1/supplychain", tags=["supplychain"])
 Key = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -246,3 +247,25 @@ def payables(session: Tx, caller: Caller) -> object:
 def financings(session: Tx, caller: Caller) -> object:
     """Financings where my party is the bank or the holder."""
     return views.financings(session, actor=caller)
+
+
+@router.get("/statements/holdings")
+def holdings_statement(
+    session: Tx, caller: Caller, format: Format = "xlsx", party_id: StatementParty = None
+) -> Response:
+    """The pieces my party holds or held (held, pending transfer, financed, settled) as an XLSX
+    or CSV statement; amounts in fen."""
+    rows = statements.holdings_rows(session, actor=caller, party_id=party_id)
+    return table_download(statements.HOLDINGS_HEADER, rows, fmt=format,
+                          filename="certificate-holdings", sheet="holdings")  # fmt: skip
+
+
+@router.get("/statements/payables")
+def payables_statement(
+    session: Tx, caller: Caller, format: Format = "xlsx", party_id: StatementParty = None
+) -> Response:
+    """My core enterprise's issued, unsettled certificates as an XLSX or CSV statement; amounts
+    in fen."""
+    rows = statements.payables_rows(session, actor=caller, party_id=party_id)
+    return table_download(statements.PAYABLES_HEADER, rows, fmt=format,
+                          filename="certificate-payables", sheet="payables")  # fmt: skip

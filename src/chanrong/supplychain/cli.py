@@ -1,8 +1,10 @@
-"""``chanrong supplychain``: credit lines, a party's certificates as trees, and checking that
-the ledger log of certificate operations replays to the stored state."""
+"""``chanrong supplychain``: credit lines, a party's certificates as trees, its statements as
+XLSX or CSV, and checking that the ledger log of certificate operations replays to the stored
+state."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -12,7 +14,8 @@ from rich.tree import Tree
 from chanrong.money import Money
 from chanrong.principal import Principal
 from chanrong.shell import console, open_database
-from chanrong.supplychain import core, lines, views
+from chanrong.supplychain import core, lines, statements, views
+from chanrong.web.downloads import write_table
 
 app = typer.Typer(help="Payable certificates (云证) and credit lines.", no_args_is_help=True)
 
@@ -56,6 +59,25 @@ def tree(party_id: int = typer.Argument(..., help="The party whose certificates 
         console.print(root)
     if not found:
         console.print(f"party {party_id} holds no certificates")
+
+
+@app.command("statement")
+def statement(
+    party_id: int = typer.Argument(..., help="The party whose statement to write."),
+    out: Path = typer.Argument(..., help="Output file: .xlsx or .csv"),
+    kind: str = typer.Option("holdings", help="holdings (pieces held) or payables (issued)."),
+) -> None:
+    """Write a party's certificate statement as XLSX or CSV (amounts in fen): the pieces it
+    holds or held, or (``--kind payables``) the certificates it issued and has not settled."""
+    if kind not in ("holdings", "payables"):
+        console.print(f"[red]--kind: {kind!r} is neither holdings nor payables[/red]")
+        raise typer.Exit(2)
+    rows_of = statements.holdings_rows if kind == "holdings" else statements.payables_rows
+    header = statements.HOLDINGS_HEADER if kind == "holdings" else statements.PAYABLES_HEADER
+    with open_database().transaction(write=False) as session:
+        rows = rows_of(session, actor=Principal.system(), party_id=party_id)
+    write_table(out, header, rows, sheet=kind)
+    console.print(f"{len(rows)} rows written to {out}")
 
 
 @app.command("verify")

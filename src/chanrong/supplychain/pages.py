@@ -93,6 +93,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "sc_none_payables": ("暂无未结清的云证。", "No outstanding certificates."),
     "sc_financed": ("已融资", "Financed"),
     "sc_outstanding_total": ("未结清合计", "Outstanding in total"),
+    "sc_statement_holdings": ("下载持有明细（XLSX）", "Download the holdings statement (XLSX)"),
+    "sc_statement_payables": ("下载应付明细（XLSX）", "Download the payables statement (XLSX)"),
+    "sc_statement_csv": ("CSV 格式", "as CSV"),
     "sc_lines": ("授信额度", "Credit lines"),
     "sc_lines_intro": (
         "银行为核心企业设定的云证签发额度：一名银行用户提议，另一名复核后生效（双人复核）。",

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from chanrong.http import Tx
-from chanrong.kit import tabular
 from chanrong.parties.auth import Caller
 from chanrong.principal import Principal
 from chanrong.trade import documents, receivables, schemas
 from chanrong.trade.models import Delivery, Invoice, Order
+from chanrong.web.downloads import Format, table_download
 
 router = APIRouter(prefix="/api/v1/trade", tags=["trade"])
 Role = Annotated[str | None, Query(pattern="^(seller|buyer)$", description="one side only")]
@@ -114,25 +112,15 @@ def list_payables(
 @router.get("/receivables/statement")
 def statement(
     session: Tx, caller: Caller, party_id: PartyId = None,
-    format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
+    format: Format = "xlsx",
     side: Annotated[str, Query(pattern="^(supplier|debtor)$")] = "supplier",
 ) -> Response:  # fmt: skip
     """Your receivables (or payables) statement as XLSX or CSV; amounts in fen."""
     rows = receivables.statement_rows(
         session, actor=caller, party_id=_party(caller, party_id), side=side
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"statement.{format}"
-        if format == "csv":
-            tabular.write_csv(path, receivables.STATEMENT_HEADER, rows)
-            media = "text/csv; charset=utf-8"
-        else:
-            tabular.write_xlsx(path, receivables.STATEMENT_HEADER, rows, sheet="receivables")
-            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        content = path.read_bytes()
-    name = f"{side}-statement.{format}"
-    return Response(content, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return table_download(receivables.STATEMENT_HEADER, rows, fmt=format,
+                          filename=f"{side}-statement", sheet="receivables")  # fmt: skip
 
 
 @router.get("/receivables/{receivable_id}", response_model=schemas.ReceivableOut)
