@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from chanrong import db as db_module
 from chanrong.models import metadata
@@ -81,3 +84,37 @@ def test_fresh_sqlite_file_upgrades(tmp_path) -> None:
     db_module.upgrade(database)
     assert db_module.current_revision(database) is not None
     database.dispose()
+
+
+_TRY_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    print("free")
+except BlockingIOError:
+    print("held")
+"""
+
+
+def _other_process_sees(lock_file: Path) -> str:
+    done = subprocess.run([sys.executable, "-c", _TRY_LOCK, str(lock_file)], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_sqlite_writers_exclude_other_processes_while_they_write(tmp_path: Path) -> None:
+    """A SQLite file's writer holds ``<file>-writer`` against other processes from before
+    BEGIN IMMEDIATE to after its commit; readers and finished writers do not hold it."""
+    database = db_module.Database(f"sqlite:///{tmp_path / 'w.db'}")
+    lock_file = tmp_path / "w.db-writer"
+    try:
+        with database.transaction() as session:
+            session.execute(text("CREATE TABLE t (x INTEGER)"))
+            assert _other_process_sees(lock_file) == "held"
+        assert _other_process_sees(lock_file) == "free"
+        with database.transaction(write=False) as session:
+            session.execute(text("SELECT count(*) FROM t"))
+            assert _other_process_sees(lock_file) == "free"
+    finally:
+        database.dispose()

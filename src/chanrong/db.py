@@ -6,6 +6,8 @@ One request, command or task is one transaction, opened and committed at the edg
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -91,6 +93,44 @@ def _sqlite_pragmas(engine: Engine) -> None:
         )
 
 
+class WriterLock:
+    """Writers of one SQLite file take turns: first on a lock among this process's threads, then
+    on an exclusive ``flock`` of ``<file>-writer`` among processes (server workers, CLI
+    commands). Both wake the next writer as soon as the holder lets go, where SQLite's own busy
+    handler sleeps 1, 2, 5, 10 ... ms between tries; the holder takes SQLite's write lock at
+    ``BEGIN IMMEDIATE`` and has released it (committed) before it lets go here. Without a file
+    (an in-memory database) only the threads' lock is taken."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._threads = threading.Lock()
+        self._path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._path is None:
+            return
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def close(self) -> None:
+        """Close the lock file (after the last writer)."""
+        with self._threads:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
 class Database:
     """An engine plus its session factory. Tests bind one to a connection they roll back."""
 
@@ -105,14 +145,16 @@ class Database:
             bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
         self._write_sessions = self._sessions
-        # SQLite has one writer at a time: writers in this process queue on a lock (fair and
-        # prompt) rather than on SQLite's sleeping busy handler; other processes wait on that.
-        self._write_lock: threading.Lock | None = None
+        # SQLite has one writer at a time: writers queue on a WriterLock (fair and prompt)
+        # rather than on SQLite's sleeping busy handler.
+        self._write_lock: WriterLock | None = None
         if isinstance(bind, Engine) and self.dialect == "sqlite":
             self._write_sessions = sessionmaker(
                 bind=bind.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
             )
-            self._write_lock = threading.Lock()
+            database = bind.url.database
+            file = Path(database) if database and database != ":memory:" else None
+            self._write_lock = WriterLock(file.with_name(file.name + "-writer") if file else None)
 
     @property
     def dialect(self) -> str:
@@ -158,6 +200,8 @@ class Database:
         """Close pooled connections (only for engines this object created)."""
         if isinstance(self.bind, Engine):
             self.bind.dispose()
+        if self._write_lock is not None:
+            self._write_lock.close()
 
 
 def read(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[Any]:
