@@ -4,6 +4,7 @@ from chanrong.consent import models as consent_models
 from chanrong.credit import models as credit_models
 from chanrong.db import Base
 from chanrong.identifiers import models as identifiers_models
+from chanrong.kit import models as kit_models
 from chanrong.ledger import models as ledger_models
 from chanrong.observatory import models as observatory_models
 from chanrong.parties import models as parties_models
@@ -17,6 +18,7 @@ __all__ = [
     "consent_models",
     "credit_models",
     "identifiers_models",
+    "kit_models",
     "ledger_models",
     "metadata",
     "observatory_models",

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
-from fastapi.encoders import jsonable_encoder
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from chanrong.credit import rulesets, schemas, service, sharing, statements
 from chanrong.errors import Invalid
 from chanrong.http import Tx
-from chanrong.kit import idempotency
-from chanrong.parties.auth import Caller, Unit
+from chanrong.parties.auth import Caller, IdempotencyKeyHeader, Unit
 from chanrong.web.downloads import Format, StatementParty, table_download
 
 router = APIRouter(prefix="/api/v1/credit", tags=["credit"])
@@ -69,23 +67,15 @@ def schedule(loan_id: int, session: Tx, caller: Caller) -> object:
 
 @router.post("/loans/{loan_id}/repayments", response_model=schemas.RepaymentOut,
              status_code=201)  # fmt: skip
-def repay(loan_id: int, body: schemas.RepaymentIn, session: Tx, caller: Caller,
-          idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-          ) -> JSONResponse:  # fmt: skip
+async def repay(loan_id: int, body: schemas.RepaymentIn, unit: Unit,
+                idempotency_key: IdempotencyKeyHeader = None,
+                ) -> JSONResponse:  # fmt: skip
     """The lending bank records a repayment of a working-capital loan: applied to the schedule
     in order (interest before principal); overpayment is refused (``invalid-repayment``)."""
-
-    def run() -> idempotency.Answer:
-        row = service.record_repayment(session, actor=caller, loan_id=loan_id,
-                                       amount_fen=body.amount_fen, paid_on=body.paid_on,
-                                       source=body.source)  # fmt: skip
-        return idempotency.Answer(201, jsonable_encoder(schemas.RepaymentOut.model_validate(row)))
-
-    answer = idempotency.run(session, party_id=caller.party_id, key=idempotency_key,
-                             scope=f"POST /api/v1/credit/loans/{loan_id}/repayments",
-                             request=body.model_dump(mode="json"), action=run)  # fmt: skip
-    headers = {"Idempotency-Replayed": "true"} if answer.replayed else {}
-    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+    return await unit.once(idempotency_key, body, 201, schemas.RepaymentOut,
+                           lambda session, caller: service.record_repayment(
+                               session, actor=caller, loan_id=loan_id, amount_fen=body.amount_fen,
+                               paid_on=body.paid_on, source=body.source))  # fmt: skip
 
 
 @router.get("/loans/{loan_id}/repayments", response_model=list[schemas.RepaymentOut])

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from chanrong import clock
 from chanrong.errors import Conflict, Invalid
-from chanrong.supplychain.models import IdempotencyKey
+from chanrong.kit.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 200
 

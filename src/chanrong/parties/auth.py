@@ -7,12 +7,17 @@ API calls send ``Authorization: Bearer crk_...`` (or ``X-API-Key``); console pag
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from functools import cache
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
 
 from chanrong.http import Tx, run_unit
+from chanrong.kit import idempotency
 from chanrong.parties import access
 from chanrong.parties.errors import BadCredentials
 from chanrong.parties.models import User
@@ -64,6 +69,36 @@ class CallerUnit:
             self.request, lambda session: work(session, current_principal(self.request, session))
         )
 
+    async def once(self, key: str | None, body: BaseModel | None, status: int, out: Any,
+                   action: Callable[[Session, Principal], Any]) -> JSONResponse:  # fmt: skip
+        """``action(session, caller)`` once per ``Idempotency-Key`` (``kit.idempotency``: a
+        repeat answers the stored result with ``Idempotency-Replayed: true``), as the request's
+        one unit; its result as ``out`` in JSON with ``status``."""
+        request = self.request
+
+        def work(session: Session, caller: Principal) -> idempotency.Answer:
+            def run() -> idempotency.Answer:
+                result = _adapter(out).validate_python(
+                    action(session, caller), from_attributes=True
+                )
+                return idempotency.Answer(status, jsonable_encoder(result))
+
+            return idempotency.run(
+                session, party_id=caller.party_id, key=key,
+                scope=f"{request.method} {request.url.path}",
+                request=None if body is None else body.model_dump(mode="json"), action=run,
+            )  # fmt: skip
+
+        answer = await self.run(work)
+        headers = {"Idempotency-Replayed": "true"} if answer.replayed else {}
+        return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+@cache
+def _adapter(out: Any) -> TypeAdapter[Any]:
+    # building a TypeAdapter compiles a validator: once per answer type, not per request
+    return TypeAdapter(out)
+
 
 async def _caller_unit(request: Request) -> CallerUnit:
     # async: a plain class as the dependency would be built in a worker thread (one more hop)
@@ -73,3 +108,5 @@ async def _caller_unit(request: Request) -> CallerUnit:
 Caller = Annotated[Principal, Depends(current_principal)]
 ConsoleUser = Annotated[tuple[Principal, User], Depends(console_user)]
 Unit = Annotated[CallerUnit, Depends(_caller_unit)]
+IdempotencyKeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
+"""The optional ``Idempotency-Key`` header of a mutating endpoint (``CallerUnit.once``)."""

@@ -4,71 +4,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Header, Response
-from fastapi.encoders import jsonable_encoder
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, TypeAdapter
-from sqlalchemy.orm import Session
 
 from chanrong.http import Tx
-from chanrong.kit import idempotency
-from chanrong.parties.auth import Caller, Unit
-from chanrong.principal import Principal
+from chanrong.parties.auth import Caller, IdempotencyKeyHeader, Unit
 from chanrong.supplychain import lines, schemas, service, statements, views
 from chanrong.web.downloads import Format, StatementParty, table_download
 
 router = APIRouter(prefix="/api/v1/supplychain", tags=["supplychain"])
-Key = Annotated[str | None, Header(alias="Idempotency-Key")]
-
-
-@cache
-def _adapter(out: Any) -> TypeAdapter[Any]:
-    # building a TypeAdapter compiles a validator: once per answer type, not per request
-    return TypeAdapter(out)
-
-
-async def _once(
-    unit: Unit,
-    key: str | None,
-    body: BaseModel | None,
-    status: int,
-    out: Any,
-    action: Callable[[Session, Principal], Any],
-) -> JSONResponse:
-    """Run ``action(session, caller)`` once per idempotency key, as the request's one unit
-    (``Unit``), and answer with its result as ``out`` in JSON."""
-    request = unit.request
-
-    def work(session: Session, caller: Principal) -> idempotency.Answer:
-        def run() -> idempotency.Answer:
-            result = _adapter(out).validate_python(action(session, caller), from_attributes=True)
-            return idempotency.Answer(status, jsonable_encoder(result))
-
-        return idempotency.run(
-            session,
-            party_id=caller.party_id,
-            key=key,
-            scope=f"{request.method} {request.url.path}",
-            request=None if body is None else body.model_dump(mode="json"),
-            action=run,
-        )
-
-    answer = await unit.run(work)
-    headers = {"Idempotency-Replayed": "true"} if answer.replayed else {}
-    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
 @router.post("/credit-lines/changes", response_model=schemas.LineChangeOut, status_code=201)
 async def propose_line(
-    body: schemas.LineChangeIn, unit: Unit, idempotency_key: Key = None
+    body: schemas.LineChangeIn, unit: Unit, idempotency_key: IdempotencyKeyHeader = None
 ) -> JSONResponse:
     """A bank user proposes its credit line limit for a core enterprise (maker)."""
-    return await _once(
-        unit,
+    return await unit.once(
         idempotency_key,
         body,
         201,
@@ -85,11 +39,13 @@ async def propose_line(
 
 @router.post("/credit-lines/changes/{change_id}/{decision}", response_model=schemas.LineChangeOut)
 async def decide_line(
-    change_id: int, decision: Literal["approve", "reject"], unit: Unit, idempotency_key: Key = None
+    change_id: int,
+    decision: Literal["approve", "reject"],
+    unit: Unit,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Another user of the bank approves or rejects a proposal (checker)."""
-    return await _once(
-        unit,
+    return await unit.once(
         idempotency_key,
         None,
         200,
@@ -113,10 +69,11 @@ def pending_changes(session: Tx, caller: Caller) -> object:
 
 
 @router.post("/certificates", response_model=schemas.IssuedOut, status_code=201)
-async def issue(body: schemas.IssueIn, unit: Unit, idempotency_key: Key = None) -> JSONResponse:
+async def issue(
+    body: schemas.IssueIn, unit: Unit, idempotency_key: IdempotencyKeyHeader = None
+) -> JSONResponse:
     """A core enterprise issues a certificate against confirmed payables within a credit line."""
-    return await _once(
-        unit,
+    return await unit.once(
         idempotency_key,
         body,
         201,
@@ -138,10 +95,11 @@ def my_certificates(session: Tx, caller: Caller) -> object:
 
 
 @router.post("/certificates/{certificate_id}/settle", response_model=list[schemas.PieceOut])
-async def settle(certificate_id: int, unit: Unit, idempotency_key: Key = None) -> JSONResponse:
+async def settle(
+    certificate_id: int, unit: Unit, idempotency_key: IdempotencyKeyHeader = None
+) -> JSONResponse:
     """At maturity the issuer pays each live piece's holder (or the financing bank)."""
-    return await _once(
-        unit,
+    return await unit.once(
         idempotency_key,
         None,
         200,
@@ -154,11 +112,10 @@ async def settle(certificate_id: int, unit: Unit, idempotency_key: Key = None) -
 
 @router.post("/pieces/{piece_id}/split", response_model=list[schemas.PieceOut], status_code=201)
 async def split(
-    piece_id: int, body: schemas.SplitIn, unit: Unit, idempotency_key: Key = None
+    piece_id: int, body: schemas.SplitIn, unit: Unit, idempotency_key: IdempotencyKeyHeader = None
 ) -> JSONResponse:
     """Split a held piece into children of the given amounts (summing exactly to it)."""
-    return await _once(
-        unit,
+    return await unit.once(
         idempotency_key,
         body,
         201,
@@ -171,11 +128,13 @@ async def split(
 
 @router.post("/pieces/{piece_id}/transfer", response_model=schemas.PieceOut)
 async def transfer(
-    piece_id: int, body: schemas.TransferIn, unit: Unit, idempotency_key: Key = None
+    piece_id: int,
+    body: schemas.TransferIn,
+    unit: Unit,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Offer a held piece to your own supplier (pending until it accepts)."""
-    return await _once(
-        unit,
+    return await unit.once(
         idempotency_key,
         body,
         200,
@@ -187,10 +146,11 @@ async def transfer(
 
 
 @router.post("/pieces/{piece_id}/accept", response_model=schemas.PieceOut, status_code=201)
-async def accept(piece_id: int, unit: Unit, idempotency_key: Key = None) -> JSONResponse:
+async def accept(
+    piece_id: int, unit: Unit, idempotency_key: IdempotencyKeyHeader = None
+) -> JSONResponse:
     """Accept a piece offered to you; answers with your new piece."""
-    return await _once(
-        unit,
+    return await unit.once(
         idempotency_key,
         None,
         201,
@@ -200,10 +160,11 @@ async def accept(piece_id: int, unit: Unit, idempotency_key: Key = None) -> JSON
 
 
 @router.post("/pieces/{piece_id}/cancel", response_model=schemas.PieceOut)
-async def cancel(piece_id: int, unit: Unit, idempotency_key: Key = None) -> JSONResponse:
+async def cancel(
+    piece_id: int, unit: Unit, idempotency_key: IdempotencyKeyHeader = None
+) -> JSONResponse:
     """Withdraw (holder) or decline (recipient) a pending transfer."""
-    return await _once(
-        unit,
+    return await unit.once(
         idempotency_key,
         None,
         200,
@@ -214,11 +175,10 @@ async def cancel(piece_id: int, unit: Unit, idempotency_key: Key = None) -> JSON
 
 @router.post("/pieces/{piece_id}/finance", response_model=schemas.FinancingOut, status_code=201)
 async def finance(
-    piece_id: int, body: schemas.FinanceIn, unit: Unit, idempotency_key: Key = None
+    piece_id: int, body: schemas.FinanceIn, unit: Unit, idempotency_key: IdempotencyKeyHeader = None
 ) -> JSONResponse:
     """Discount (part of) a held piece at a bank."""
-    return await _once(
-        unit,
+    return await unit.once(
         idempotency_key,
         body,
         201,

@@ -1,11 +1,9 @@
 """Tables of payable certificates (云证): credit lines and their maker-checker changes,
-certificates, pieces (fen ranges with lineage), financings; and the idempotency keys of every
-mutating endpoint (``chanrong.kit.idempotency``)."""
+certificates, pieces (fen ranges with lineage), financings."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -121,19 +119,4 @@ class Financing(Base):
     financed_on: Mapped[date]
     maturity_on: Mapped[date]
     registration_ref: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class IdempotencyKey(Base):
-    """A party's idempotency key: the request's fingerprint and, once done, its answer."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("party_id", "key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    party_id: Mapped[int] = mapped_column(BigInteger)
-    key: Mapped[str] = mapped_column(String(200))
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int]
-    body: Mapped[Any] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
