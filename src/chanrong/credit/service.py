@@ -13,7 +13,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select
+from sqlalchemy import Table, bindparam, case, func, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from chanrong import clock, db
@@ -151,14 +151,13 @@ def apply(session: Session, *, actor: Principal, bank_party_id: int, product: st
     return _insert_application(session, values)
 
 
-_INSERT_APPLICATION = insert(Application).returning(Application.id)
+_APPLICATIONS: Table = Application.__table__  # type: ignore[assignment]
 
 
 def _insert_application(session: Session, values: dict[str, Any]) -> Application:
-    # One Core INSERT, then the row joins the session as if loaded: the ORM's flush of this
-    # JSON-heavy row cost more than the rest of the decision's writes.
-    application_id = session.connection().execute(_INSERT_APPLICATION, values).scalar_one()
-    row = Application(id=application_id, **values)
+    # The row goes straight to the driver, then joins the session as if loaded: the ORM's flush
+    # of this JSON-heavy row cost more than the rest of the decision's writes.
+    row = Application(id=db.insert_row(session, _APPLICATIONS, values), **values)
     make_transient_to_detached(row)
     session.add(row)
     return row

@@ -80,9 +80,12 @@ def _entry(seq: int, ts_ms: int, event: Event, salt: bytes | None) -> dict[str, 
     return entry
 
 
+_WRITER_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
 def _lock_writer(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
+        db.read(session, _WRITER_LOCK, {"key": WRITER_LOCK})
 
 
 _ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]

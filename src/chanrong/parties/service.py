@@ -133,18 +133,18 @@ def party_kinds(session: Session, party_ids: Iterable[int]) -> dict[int, str]:
 IDENTITY_FIELDS = ("name", "uscc", "province", "city", "industry_section", "industry_division")
 """The registration columns that make a party's identity complete (credit's first rule)."""
 # Built once: every credit decision reads its applicant's and bank's registration.
-_REGISTRATIONS = select(Party.id, Party.kind, *(getattr(Party, f) for f in IDENTITY_FIELDS)).where(
-    Party.id.in_(bindparam("ids", expanding=True))
+_REGISTRATION = select(Party.id, Party.kind, *(getattr(Party, f) for f in IDENTITY_FIELDS)).where(
+    Party.id == bindparam("party_id")
 )
 
 
 def registrations(session: Session, party_ids: Iterable[int]) -> dict[int, Any]:
     """The registry rows of parties by id: ``id``, ``kind`` and the ``IDENTITY_FIELDS`` as
     attributes (public registry information, without roles); unknown ids are absent."""
-    wanted = sorted(set(party_ids))
-    if not wanted:
-        return {}
-    return {row.id: row for row in db.read(session, _REGISTRATIONS, {"ids": wanted})}
+    # one prebuilt read per party: callers ask for a few, and an IN list of varying length
+    # cannot be prebuilt (``db.read``)
+    found = (db.read(session, _REGISTRATION, {"party_id": i}).first() for i in set(party_ids))
+    return {row.id: row for row in found if row is not None}
 
 
 def party_names(session: Session, party_ids: Iterable[int]) -> dict[int, str]:
