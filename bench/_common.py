@@ -185,11 +185,12 @@ def start_chanrong(workdir: Path, url: str, name: str, workers: int = 1) -> Serv
     return start_server(name, argv, port=port, ready_path="/healthz", env=env, cwd=workdir)
 
 
-def start_bare(workdir: Path) -> Server:
+def start_bare(workdir: Path, workers: int = 1) -> Server:
     """The HTTP floor: ``bench/bare_app.py``, bare FastAPI routes served with the same uvicorn
-    options as ``chanrong serve``."""
+    options as ``chanrong serve``, with ``workers`` worker processes."""
     port = free_port()
-    argv = [sys.executable, str(BENCH / "bare_app.py"), "--host", LOOPBACK, "--port", str(port)]
+    argv = [sys.executable, str(BENCH / "bare_app.py"), "--host", LOOPBACK, "--port", str(port),
+            "--workers", str(workers)]  # fmt: skip
     return start_server("bare", argv, port=port, ready_path="/bare", env=clean_env(), cwd=workdir)
 
 

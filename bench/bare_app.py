@@ -8,6 +8,7 @@ never leaves the event loop. Run: ``.venv/bin/python bench/bare_app.py --port 80
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -29,16 +30,19 @@ async def bare_async() -> dict[str, str]:
 
 
 def main() -> None:
-    """Serve with the options of ``chanrong serve`` (httptools, uvloop, 1 worker, no access log)."""
+    """Serve with the options of ``chanrong serve`` (httptools, uvloop, no access log) and as many
+    worker processes as asked."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     uvicorn.run(
-        app,
+        "bare_app:app",  # by name, so that worker processes can import it
+        app_dir=str(Path(__file__).parent),
         host=args.host,
         port=args.port,
-        workers=1,
+        workers=args.workers,
         http="httptools",
         loop="uvloop",
         log_level="warning",

@@ -7,10 +7,13 @@ import json
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
+from chanrong import clock
 from chanrong import db as db_module
 from chanrong.app import create_app
+from chanrong.principal import Principal
 from chanrong.settings import Settings
 from tests import factories
 from tests.browser.conftest import serve
@@ -56,12 +59,17 @@ def test_many_concurrent_readers_and_writers_are_all_answered(tmp_path: Path) ->
 
 
 def test_units_on_the_writer_thread_and_tx_writers_interleave(tmp_path: Path) -> None:
-    """Credit applications run as one-step units on the database's writer thread, identifier
-    registrations as ``Tx`` requests; concurrently, every one is answered, recorded and logged
-    once, a refused unit writes nothing, and a bad key in a unit is a 401 problem."""
+    """Credit applications are decided on read snapshots and recorded in batches on the
+    database's writer thread, identifier registrations are ``Tx`` requests; concurrently, every
+    one is answered, recorded and logged once with its audit, the log stays whole, a refused
+    application writes nothing, and a bad key is a 401 problem."""
     from sqlalchemy import func, select
 
+    from chanrong.consent import service as consent
+    from chanrong.consent.models import AccessRecord
     from chanrong.credit.models import Application
+    from chanrong.ledger import merkle
+    from chanrong.ledger import service as ledger
     from chanrong.ledger.models import LedgerEntry
     from tests.credit.conftest import build_scene
 
@@ -70,6 +78,10 @@ def test_units_on_the_writer_thread_and_tx_writers_interleave(tmp_path: Path) ->
     with database.transaction() as session:
         scene = build_scene(session)
         _, sme_token = factories.create_api_key(session, party=scene.sme)
+        # the bank may read the SME's telemetry: each decision's read is audited with it
+        consent.give_grant(session, actor=Principal(scene.sme.id, "enterprise", frozenset({"admin"})),
+                           recipient_party_id=scene.bank.id, scope="telemetry",
+                           purpose="credit_assessment", expires_at=clock.now() + timedelta(days=9))  # fmt: skip
         prefix = factories.create_prefix(session, prefix="88.1001.78")
         owner = session.get(type(scene.sme), prefix.party_id)
         _, owner_token = factories.create_api_key(session, party=owner)
@@ -94,6 +106,13 @@ def test_units_on_the_writer_thread_and_tx_writers_interleave(tmp_path: Path) ->
         assert session.scalar(select(func.count(Application.id))) == WRITERS
         decided = select(func.count()).where(LedgerEntry.event == "credit.decided")
         assert session.scalar(decided) == WRITERS
+        # decisions recorded in batches: each with its audit, each at its own log entry
+        audits = session.scalars(select(AccessRecord.ledger_seq)).all()
+        seqs = session.scalars(select(Application.ledger_seq)).all()
+        assert len(audits) == WRITERS and len(set(audits) | set(seqs)) == 2 * WRITERS
+        leaves = session.scalars(select(LedgerEntry.leaf_hash).order_by(LedgerEntry.seq)).all()
+        assert ledger.root_at(session, len(leaves)) == merkle.root_of(leaves)
+        assert ledger.latest_head(session)["tree_size"] == len(leaves)
     database.dispose()
 
 

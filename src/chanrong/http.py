@@ -5,7 +5,12 @@ Two ways in, one rule (a request is one transaction, committed before its answer
 - ``Tx``: a dependency giving the endpoint a session; the endpoint and its other dependencies
   run in worker threads between the transaction's start and its commit.
 - ``run_unit`` (through ``parties.auth.Unit``): the whole unit (authentication, the use case,
-  the commit) runs in ONE step on a thread, for the hot write endpoints. With ``Tx`` a
+  the commit) runs in ONE step on a thread, for the hot write endpoints.
+- ``run_read_then_write`` (``Unit.decide``): a use case that decides from reads, then records
+  what it decided (a credit decision). On a SQLite file the reads run in a read transaction
+  beside the writer, and the writer thread records the decisions that have queued meanwhile
+  in one transaction (group commit, up to ``MAX_BATCH``), so the write lock covers only the
+  records, once per batch; elsewhere both run as one unit. With ``Tx`` a
   transaction spans four thread hand-offs, each waiting for the event loop, which is busy
   parsing other connections; while the transaction holds SQLite's write lock or the ledger's
   writer lock, every other writer waits for those hand-offs too. On a SQLite file the units
@@ -24,10 +29,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, asynccontextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
@@ -55,6 +61,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITERS: WeakKeyDictionary[Database, ThreadPoolExecutor] = WeakKeyDictionary()
 _WRITERS_LOCK = threading.Lock()
 T = TypeVar("T")
+D = TypeVar("D")
+MAX_BATCH = 64
+"""Records a SQLite writer commits at most in one transaction (``run_read_then_write``)."""
 
 
 def database(request: Request) -> Database:
@@ -166,3 +175,65 @@ async def run_unit(request: Request, work: Callable[[Session], T], *,
     async with _slots(db, write, unit=True):
         with anyio.CancelScope(shield=True):
             return await anyio.to_thread.run_sync(unit)
+
+
+class _Batches:
+    """Records waiting for a SQLite file's writer thread, written in batches of the same kind."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.queue: deque[tuple[Callable[[Session, Sequence[Any]], list[Any]], Any, Future[Any]]]
+        self.queue = deque()
+
+    def submit(self, write_many: Callable[[Session, Sequence[D]], list[T]], item: D) -> Future[T]:
+        """Queue ``item`` for ``write_many``; its result when its batch has committed."""
+        future: Future[T] = Future()
+        self.queue.append((write_many, item, future))
+        _writer(self.db).submit(self._drain)  # a drain that finds the queue empty does nothing
+        return future
+
+    def _drain(self) -> None:
+        kinds: dict[Callable[..., Any], list[tuple[Any, Future[Any]]]] = {}
+        for _ in range(min(MAX_BATCH, len(self.queue))):
+            write_many, item, future = self.queue.popleft()
+            kinds.setdefault(write_many, []).append((item, future))
+        for write_many, queued in kinds.items():
+            self._write(write_many, queued)
+
+    def _write(self, write_many: Callable[..., list[Any]],
+               queued: list[tuple[Any, Future[Any]]]) -> None:  # fmt: skip
+        try:
+            with self.db.transaction(write=True) as session:
+                results = write_many(session, [item for item, _ in queued])
+        except Exception as error:
+            if len(queued) == 1:
+                queued[0][1].set_exception(error)
+                return
+            for one in queued:  # a record that fails fails alone
+                self._write(write_many, [one])
+            return
+        for (_, future), result in zip(queued, results, strict=True):
+            future.set_result(result)
+
+
+_BATCHES: WeakKeyDictionary[Database, _Batches] = WeakKeyDictionary()
+
+
+async def run_read_then_write(request: Request, read: Callable[[Session], D],
+                              write_many: Callable[[Session, Sequence[D]], list[T]]) -> T:  # fmt: skip
+    """``read(session)`` (reads only), then its result recorded by ``write_many(session,
+    results)`` (a module-level function: batches group by it), committed before this returns.
+
+    On a SQLite file the read is a transaction of its own (a snapshot beside the writer) and the
+    record joins the next batch on the writer thread; elsewhere both are one unit.
+    """
+    db = database(request)
+    if not db.serialises_writers:
+        return await run_unit(request, lambda session: write_many(session, [read(session)])[0],
+                              write=True)  # fmt: skip
+    item = await run_unit(request, read, write=False)
+    with _WRITERS_LOCK:
+        batches = _BATCHES.get(db)
+        if batches is None:
+            batches = _BATCHES[db] = _Batches(db)
+    return await asyncio.wrap_future(batches.submit(write_many, item))

@@ -9,7 +9,8 @@ only way to disclose an indicator computed inside the owner's scope.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -36,10 +37,66 @@ from chanrong.principal import Principal
 
 @dataclass(frozen=True)
 class Access:
-    """A permitted cross-party read: the grant used and where the audit entry landed."""
+    """A permitted cross-party read: the grant used and where the audit entry landed (None while
+    its audit is held, see ``held_audits``)."""
 
     grant_id: int
-    ledger_seq: int
+    ledger_seq: int | None
+
+
+@dataclass(frozen=True)
+class HeldAudit:
+    """The audit of a permitted read, kept to be written by ``write_audits``."""
+
+    actor: Principal
+    grant_id: int
+    owner_party_id: int
+    scope: str
+    purpose: str
+    subject: str
+    kind: str
+    at: datetime
+
+    def event(self) -> ledger.Event:
+        """Its ``data.accessed`` log event."""
+        return ledger.Event(actor=self.actor, event="data.accessed", subject=self.subject,
+                            payload={"owner_party_id": self.owner_party_id,
+                                     "reader_party_id": self.actor.party_id, "scope": self.scope,
+                                     "purpose": self.purpose, "grant_id": self.grant_id,
+                                     "kind": self.kind})  # fmt: skip
+
+
+_HELD = "chanrong.consent.held"
+
+
+@contextmanager
+def held_audits(session: Session) -> Iterator[list[HeldAudit]]:
+    """Within this block, the reads that ``readable`` and ``derive`` permit keep their audit in
+    the list given rather than writing it: for a use case that reads in one transaction (a
+    snapshot beside the writers) and records what it decided from the data in another, which
+    must then write them with ``write_audits``, so the audit commits with the decision."""
+    held: list[HeldAudit] = []
+    session.info[_HELD] = held
+    try:
+        yield held
+    finally:
+        session.info.pop(_HELD, None)
+
+
+def write_audits(session: Session, held: Sequence[HeldAudit]) -> list[int]:
+    """Write held audits (access records and their log entries, appended together); the log
+    sequence numbers of their entries."""
+    if not held:
+        return []
+    receipts = ledger.record_many(session, [h.event() for h in held])
+    session.add_all(
+        AccessRecord(grant_id=h.grant_id, owner_party_id=h.owner_party_id,
+                     reader_party_id=h.actor.party_id, reader_user_id=h.actor.user_id,
+                     scope=h.scope, purpose=h.purpose, subject=h.subject, kind=h.kind, at=h.at,
+                     ledger_seq=r.seq)
+        for h, r in zip(held, receipts, strict=True)
+    )  # fmt: skip
+    return [r.seq for r in receipts]
 
 
 @dataclass(frozen=True)
@@ -173,17 +230,13 @@ def _live_grants(session: Session, *, actor: Principal, owner_party_id: int, sco
 
 
 def _audit(session: Session, *, actor: Principal, grant: Any, subject: str, kind: str) -> Access:
-    receipt = ledger.record(session, ledger.Event(
-        actor=actor, event="data.accessed", subject=subject,
-        payload={"owner_party_id": grant.owner_party_id, "reader_party_id": actor.party_id,
-                 "scope": grant.scope, "purpose": grant.purpose, "grant_id": grant.id, "kind": kind},
-    ))  # fmt: skip
-    session.add(AccessRecord(
-        grant_id=grant.id, owner_party_id=grant.owner_party_id, reader_party_id=actor.party_id,
-        reader_user_id=actor.user_id, scope=grant.scope, purpose=grant.purpose, subject=subject,
-        kind=kind, at=clock.now(), ledger_seq=receipt.seq,
-    ))  # fmt: skip
-    return Access(grant.id, receipt.seq)
+    audit = HeldAudit(actor, grant.id, grant.owner_party_id, grant.scope, grant.purpose, subject,
+                      kind, clock.now())  # fmt: skip
+    held = session.info.get(_HELD)
+    if held is not None:
+        held.append(audit)
+        return Access(grant.id, None)
+    return Access(grant.id, write_audits(session, [audit])[0])
 
 
 def readable(session: Session, *, actor: Principal, owner_party_id: int, scope: str, purpose: str,

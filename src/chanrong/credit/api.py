@@ -23,11 +23,11 @@ router = APIRouter(prefix="/api/v1/credit", tags=["credit"])
 async def apply(body: schemas.ApplyIn, unit: Unit) -> object:
     """Apply to a bank: the decision (approve, refer, decline with reasons; an offer when
     approved) comes back in this response, recorded and logged."""
-    return await unit.run(lambda session, caller: service.apply(
+    return await unit.decide(lambda session, caller: service.decide_application(
         session, actor=caller, bank_party_id=body.bank_party_id, product=body.product,
         amount_fen=body.amount_fen, term_months=body.term_months, repayment=body.repayment,
         piece_id=body.piece_id,
-    ))  # fmt: skip
+    ), service.record_decisions)  # fmt: skip
 
 
 @router.get("/applications", response_model=list[schemas.ApplicationOut])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -17,6 +19,7 @@ from sqlalchemy import Table, bindparam, case, func, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from chanrong import clock, db
+from chanrong.consent import service as consent
 from chanrong.credit import sme_model
 from chanrong.credit.decisions import Decision, Inputs, decide
 from chanrong.credit.errors import (
@@ -36,7 +39,7 @@ from chanrong.credit.rules import PRODUCTS, Facts
 from chanrong.credit.rulesets import active_rules, rules_by_version
 from chanrong.credit.schedule import REPAYMENTS
 from chanrong.errors import ChanrongError, RoleRequired
-from chanrong.ledger.service import Event, record
+from chanrong.ledger.service import Event, record, record_many
 from chanrong.parties import service as parties
 from chanrong.principal import Principal
 
@@ -94,6 +97,17 @@ def _piece_facts(session: Session, piece_id: int, holder: int) -> dict[str, Any]
             "piece_fen": piece.amount_fen}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A decision made, not yet recorded (``record_decisions``): the application row without
+    its log position, its ``credit.decided`` event and the held audits of the reads of the SME's
+    data under grant that it used."""
+
+    values: dict[str, Any]
+    event: Event
+    audits: tuple[consent.HeldAudit, ...]
+
+
 def apply(session: Session, *, actor: Principal, bank_party_id: int, product: str,
           amount_fen: int, term_months: int = 0, repayment: str = "equal_principal",
           piece_id: int | None = None, applicant_party_id: int | None = None) -> Application:  # fmt: skip
@@ -101,6 +115,19 @@ def apply(session: Session, *, actor: Principal, bank_party_id: int, product: st
     (feature values with windows and sources, facts), rules version and digest, and points
     table digest, and logged as ``credit.decided``. Device utilisation counts only under the
     SME's live telemetry grant to the bank (``credit.features``)."""
+    decided = decide_application(session, actor=actor, bank_party_id=bank_party_id, product=product,
+                     amount_fen=amount_fen, term_months=term_months, repayment=repayment,
+                     piece_id=piece_id, applicant_party_id=applicant_party_id)  # fmt: skip
+    return record_decisions(session, [decided])[0]
+
+
+def decide_application(session: Session, *, actor: Principal, bank_party_id: int,
+                       product: str, amount_fen: int, term_months: int = 0,
+                       repayment: str = "equal_principal", piece_id: int | None = None,
+                       applicant_party_id: int | None = None) -> Decided:  # fmt: skip
+    """The decision of ``apply``, made from reads only (so on a snapshot beside the writers),
+    to be recorded by ``record_decisions``; the reads of the SME's data under grant keep their
+    audit for that."""
     if not actor.may_write():
         raise RoleRequired("applying needs the admin or member role")
     applicant_id = applicant_party_id if actor.is_system and applicant_party_id else actor.party_id
@@ -116,7 +143,8 @@ def apply(session: Session, *, actor: Principal, bank_party_id: int, product: st
         raise InvalidApplication("apply to a financial institution", field="bank_party_id",
                                  rule="bank")  # fmt: skip
     as_of = clock.today()
-    features = sme_features(session, applicant.id, as_of=as_of, bank_party_id=bank.id)
+    with consent.held_audits(session) as audits:
+        features = sme_features(session, applicant.id, as_of=as_of, bank_party_id=bank.id)
     extra = _piece_facts(session, piece_id, applicant.id) if piece_id is not None else {}
     exposure = _exposure(session, bank.id, applicant.id)
     facts = Facts(
@@ -132,13 +160,13 @@ def apply(session: Session, *, actor: Principal, bank_party_id: int, product: st
     decision = decide(inputs, rules, points_table, digest)
     result = decision.to_dict()
     stored_inputs = inputs.to_dict()
-    receipt = record(session, Event(actor, "credit.decided", f"party:{applicant.id}", {
+    event = Event(actor, "credit.decided", f"party:{applicant.id}", {
         "bank": bank.id, "product": product, "amount_fen": amount_fen,
         "outcome": decision.outcome, "reasons": [r.code for r in decision.reasons],
         "points": decision.points, "rules_version": rules.version,
         "rules_digest": decision.rules_digest, "table_digest": digest,
         "inputs_digest": _digest(stored_inputs), "result_digest": _digest(result),
-    }))  # fmt: skip
+    })  # fmt: skip
     values = dict(
         applicant_party_id=applicant.id, bank_party_id=bank.id, product=product,
         amount_fen=amount_fen, term_months=term_months, repayment=repayment, piece_id=piece_id,
@@ -146,9 +174,18 @@ def apply(session: Session, *, actor: Principal, bank_party_id: int, product: st
         inputs=stored_inputs, features={k: f.to_dict() for k, f in features.items()},
         result=result, rules_version=rules.version, rules_digest=decision.rules_digest,
         table_version=points_table.version, table_digest=digest, status="decided",
-        decided_at=clock.now(), ledger_seq=receipt.seq,
+        decided_at=clock.now(),
     )  # fmt: skip
-    return _insert_application(session, values)
+    return Decided(values, event, tuple(audits))
+
+
+def record_decisions(session: Session, decided: Sequence[Decided]) -> list[Application]:
+    """Record decisions made by ``decide_application``, in order: the audits of the reads they used, their
+    ``credit.decided`` entries (appended together, one signed head) and their applications."""
+    consent.write_audits(session, [a for d in decided for a in d.audits])
+    receipts = record_many(session, [d.event for d in decided])
+    return [_insert_application(session, {**d.values, "ledger_seq": r.seq})
+            for d, r in zip(decided, receipts, strict=True)]  # fmt: skip
 
 
 _APPLICATIONS: Table = Application.__table__  # type: ignore[assignment]

@@ -6,7 +6,7 @@ API calls send ``Authorization: Bearer crk_...`` (or ``X-API-Key``); console pag
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
 
-from chanrong.http import Tx, run_unit
+from chanrong.http import Tx, run_read_then_write, run_unit
 from chanrong.kit import idempotency
 from chanrong.parties import access
 from chanrong.parties.errors import BadCredentials
@@ -25,6 +25,7 @@ from chanrong.principal import Principal
 
 SESSION_COOKIE = "chanrong_session"
 T = TypeVar("T")
+D = TypeVar("D")
 
 
 def _bearer(request: Request) -> str | None:
@@ -67,6 +68,15 @@ class CallerUnit:
         """``work(session, caller)`` as the request's one transaction, committed on return."""
         return await run_unit(
             self.request, lambda session: work(session, current_principal(self.request, session))
+        )
+
+    async def decide(self, read: Callable[[Session, Principal], D],
+                     write_many: Callable[[Session, Sequence[D]], list[T]]) -> T:  # fmt: skip
+        """``read(session, caller)`` (reads only, a decision), then its result recorded by
+        ``write_many`` (``http.run_read_then_write``), committed on return."""
+        request = self.request
+        return await run_read_then_write(
+            request, lambda session: read(session, current_principal(request, session)), write_many
         )
 
     async def once(self, key: str | None, body: BaseModel | None, status: int, out: Any,
