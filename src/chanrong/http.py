@@ -184,21 +184,33 @@ class _Batches:
         self.db = db
         self.queue: deque[tuple[Callable[[Session, Sequence[Any]], list[Any]], Any, Future[Any]]]
         self.queue = deque()
+        self._lock = threading.Lock()
+        self._draining = False  # a drain is queued or running on the writer thread
 
     def submit(self, write_many: Callable[[Session, Sequence[D]], list[T]], item: D) -> Future[T]:
         """Queue ``item`` for ``write_many``; its result when its batch has committed."""
         future: Future[T] = Future()
         self.queue.append((write_many, item, future))
-        _writer(self.db).submit(self._drain)  # a drain that finds the queue empty does nothing
+        with self._lock:
+            if self._draining:  # the running drain takes it: no wake-up of the thread per item
+                return future
+            self._draining = True
+        _writer(self.db).submit(self._drain)
         return future
 
     def _drain(self) -> None:
-        kinds: dict[Callable[..., Any], list[tuple[Any, Future[Any]]]] = {}
-        for _ in range(min(MAX_BATCH, len(self.queue))):
-            write_many, item, future = self.queue.popleft()
-            kinds.setdefault(write_many, []).append((item, future))
-        for write_many, queued in kinds.items():
-            self._write(write_many, queued)
+        while True:
+            with self._lock:
+                if not self.queue:
+                    self._draining = False
+                    return
+            kinds: dict[Callable[..., Any], list[tuple[Any, Future[Any]]]] = {}
+            for _ in range(min(MAX_BATCH, len(self.queue))):
+                write_many, item, future = self.queue.popleft()
+                if future.set_running_or_notify_cancel():  # else its caller has given up
+                    kinds.setdefault(write_many, []).append((item, future))
+            for write_many, queued in kinds.items():
+                self._write(write_many, queued)
 
     def _write(self, write_many: Callable[..., list[Any]],
                queued: list[tuple[Any, Future[Any]]]) -> None:  # fmt: skip
@@ -236,4 +248,5 @@ async def run_read_then_write(request: Request, read: Callable[[Session], D],
         batches = _BATCHES.get(db)
         if batches is None:
             batches = _BATCHES[db] = _Batches(db)
-    return await asyncio.wrap_future(batches.submit(write_many, item))
+    # shielded: once queued, the record commits even if the client goes away (as a unit does)
+    return await asyncio.shield(asyncio.wrap_future(batches.submit(write_many, item)))
