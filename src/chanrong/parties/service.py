@@ -123,11 +123,12 @@ def party_name(session: Session, party_id: int) -> str:
 def party_kinds(session: Session, party_ids: Iterable[int]) -> dict[int, str]:
     """Kinds (``enterprise``, ``institution``, ``platform``) of parties by id (public registry
     information); unknown ids are absent."""
-    wanted = sorted(set(party_ids))
-    if not wanted:
-        return {}
-    rows = session.execute(select(Party.id, Party.kind).where(Party.id.in_(wanted))).all()
-    return {party_id: kind for party_id, kind in rows}
+    # one prebuilt read per party: callers ask about one or two (see ``registrations``)
+    found = (db.read(session, _PARTY_KIND, {"party_id": i}).first() for i in set(party_ids))
+    return {row.id: row.kind for row in found if row is not None}
+
+
+_PARTY_KIND = select(Party.id, Party.kind).where(Party.id == bindparam("party_id"))
 
 
 IDENTITY_FIELDS = ("name", "uscc", "province", "city", "industry_section", "industry_division")
