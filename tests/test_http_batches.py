@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -29,15 +30,21 @@ def _log(session: Session, items: Sequence[str]) -> list[int]:
     return [r.seq for r in receipts]
 
 
-def test_queued_records_commit_together_and_a_bad_one_fails_alone(tmp_path: Path) -> None:
-    database = db_module.Database(f"sqlite:///{tmp_path / 'batches.db'}")
-    db_module.upgrade(database)
+def _queued_while_the_writer_is_busy(database: db_module.Database,
+                                     items: list[str]) -> list[Future[int]]:  # fmt: skip
     batches = http._Batches(database)
     BATCHES.clear()
     release = threading.Event()
     http._writer(database).submit(release.wait)  # keep the writer busy while records queue
-    futures = [batches.submit(_log, item) for item in ("a", "b", "bad", "c")]
+    futures = [batches.submit(_log, item) for item in items]
     release.set()
+    return futures
+
+
+def test_queued_records_commit_together_and_a_bad_one_fails_alone(tmp_path: Path) -> None:
+    database = db_module.Database(f"sqlite:///{tmp_path / 'batches.db'}")
+    db_module.upgrade(database)
+    futures = _queued_while_the_writer_is_busy(database, ["a", "b", "bad", "c"])
     with pytest.raises(ValueError, match="bad record"):
         futures[2].result(timeout=30)
     seqs = [futures[i].result(timeout=30) for i in (0, 1, 3)]
@@ -53,12 +60,9 @@ def test_queued_records_commit_together_and_a_bad_one_fails_alone(tmp_path: Path
 def test_a_batch_holds_at_most_max_batch(tmp_path: Path) -> None:
     database = db_module.Database(f"sqlite:///{tmp_path / 'cap.db'}")
     db_module.upgrade(database)
-    batches = http._Batches(database)
-    BATCHES.clear()
-    release = threading.Event()
-    http._writer(database).submit(release.wait)
-    futures = [batches.submit(_log, str(n)) for n in range(http.MAX_BATCH + 3)]
-    release.set()
+    futures = _queued_while_the_writer_is_busy(
+        database, [str(n) for n in range(http.MAX_BATCH + 3)]
+    )
     assert [f.result(timeout=30) for f in futures] == list(range(http.MAX_BATCH + 3))
     assert BATCHES == [http.MAX_BATCH, 3]
     with database.transaction(write=False) as session:

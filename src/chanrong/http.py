@@ -5,17 +5,17 @@ Two ways in, one rule (a request is one transaction, committed before its answer
 - ``Tx``: a dependency giving the endpoint a session; the endpoint and its other dependencies
   run in worker threads between the transaction's start and its commit.
 - ``run_unit`` (through ``parties.auth.Unit``): the whole unit (authentication, the use case,
-  the commit) runs in ONE step on a thread, for the hot write endpoints.
-- ``run_read_then_write`` (``Unit.decide``): a use case that decides from reads, then records
-  what it decided (a credit decision). On a SQLite file the reads run in a read transaction
-  beside the writer, and the writer thread records the decisions that have queued meanwhile
-  in one transaction (group commit, up to ``MAX_BATCH``), so the write lock covers only the
-  records, once per batch; elsewhere both run as one unit. With ``Tx`` a
+  the commit) runs in ONE step on a thread, for the hot write endpoints. With ``Tx`` a
   transaction spans four thread hand-offs, each waiting for the event loop, which is busy
   parsing other connections; while the transaction holds SQLite's write lock or the ledger's
   writer lock, every other writer waits for those hand-offs too. On a SQLite file the units
   of writers run one after another on the database's own writer thread, so no event-loop turn
   ever sits inside the write lock.
+- ``run_read_then_write`` (``Unit.decide``): a use case that decides from reads, then records
+  what it decided (a credit decision). On a SQLite file the reads run in a read transaction
+  beside the writer, and the writer thread records the decisions that have queued meanwhile
+  in one transaction (group commit, up to ``MAX_BATCH``), so the write lock covers only the
+  records, once per batch; elsewhere both run as one unit.
 
 A ``Tx`` request first waits, on the event loop, for one of the database's transaction slots
 (``Database.max_concurrent_transactions``: for writers on a SQLite file 1, since they are
