@@ -212,11 +212,10 @@ _CONNECTION = "chanrong.db.connection"
 def _connection(session: Session) -> tuple[Connection, Any]:
     # The session's connection and its driver connection, kept for the life of its (root)
     # transaction: ``session.connection()`` costs more than a prebuilt read on SQLite.
-    transaction = session.get_transaction()
     kept = session.info.get(_CONNECTION)
-    if transaction is not None and kept is not None and kept[0] is transaction:
+    if kept is not None and kept[0] is session.get_transaction():
         return kept[1], kept[2]
-    connection = session.connection()
+    connection = session.connection()  # begins the transaction if none has begun
     driver = connection.connection.driver_connection
     session.info[_CONNECTION] = (session.get_transaction(), connection, driver)
     return connection, driver
@@ -299,12 +298,9 @@ def insert_row(session: Session, table: Table, row: dict[str, Any]) -> int:
         session.flush()
     conn, driver = _connection(session)
     dialect = conn.dialect
-    quote = dialect.identifier_preparer.quote
     names = list(row)
     values = tuple(column[0] for column in _bound(table, names, [row], dialect))
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-           f"VALUES ({', '.join([mark] * len(names))}) RETURNING id")  # fmt: skip
+    sql = _insert_sql(dialect, table, names) + " RETURNING id"
     dbapi = dialect.loaded_dbapi
     try:
         cursor = driver.execute(sql, values)
@@ -314,6 +310,16 @@ def insert_row(session: Session, table: Table, row: dict[str, Any]) -> int:
             cursor.close()
     except dbapi.Error as error:
         raise exc.DBAPIError.instance(sql, values, error, dbapi.Error) from error
+
+
+def _target(dialect: Any, table: Table, names: list[str]) -> str:
+    quote = dialect.identifier_preparer.quote
+    return f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+
+
+def _insert_sql(dialect: Any, table: Table, names: list[str]) -> str:
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    return f"INSERT INTO {_target(dialect, table, names)} VALUES ({', '.join([mark] * len(names))})"
 
 
 _COPY_FROM = 64  # rows from which PostgreSQL (psycopg) gets COPY rather than INSERTs
@@ -330,19 +336,15 @@ def insert_rows(session: Session, inserts: list[tuple[Table, list[dict[str, Any]
     """
     conn, driver = _connection(session)
     dialect = conn.dialect
-    quote = dialect.identifier_preparer.quote
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
     statements: list[tuple[str, list[tuple[Any, ...]], bool]] = []  # (sql, values, by COPY)
     pg = dialect.name == "postgresql" and dialect.driver == "psycopg"
     for table, rows in inserts:
         names = list(rows[0])
-        columns = _bound(table, names, rows, dialect)
-        target = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+        values = list(zip(*_bound(table, names, rows, dialect), strict=True))
         if pg and len(rows) >= _COPY_FROM:
-            statements.append((f"COPY {target} FROM STDIN", list(zip(*columns, strict=True)), True))
+            statements.append((f"COPY {_target(dialect, table, names)} FROM STDIN", values, True))
         else:
-            sql = f"INSERT INTO {target} VALUES ({', '.join([mark] * len(names))})"
-            statements.append((sql, list(zip(*columns, strict=True)), False))
+            statements.append((_insert_sql(dialect, table, names), values, False))
     dbapi = dialect.loaded_dbapi
     sql = ""
     try:

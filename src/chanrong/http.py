@@ -231,6 +231,14 @@ class _Batches:
 _BATCHES: WeakKeyDictionary[Database, _Batches] = WeakKeyDictionary()
 
 
+def _batches(db: Database) -> _Batches:
+    with _WRITERS_LOCK:
+        batches = _BATCHES.get(db)
+        if batches is None:
+            batches = _BATCHES[db] = _Batches(db)
+        return batches
+
+
 async def run_read_then_write(request: Request, read: Callable[[Session], D],
                               write_many: Callable[[Session, Sequence[D]], list[T]]) -> T:  # fmt: skip
     """``read(session)`` (reads only), then its result recorded by ``write_many(session,
@@ -244,9 +252,5 @@ async def run_read_then_write(request: Request, read: Callable[[Session], D],
         return await run_unit(request, lambda session: write_many(session, [read(session)])[0],
                               write=True)  # fmt: skip
     item = await run_unit(request, read, write=False)
-    with _WRITERS_LOCK:
-        batches = _BATCHES.get(db)
-        if batches is None:
-            batches = _BATCHES[db] = _Batches(db)
     # shielded: once queued, the record commits even if the client goes away (as a unit does)
-    return await asyncio.shield(asyncio.wrap_future(batches.submit(write_many, item)))
+    return await asyncio.shield(asyncio.wrap_future(_batches(db).submit(write_many, item)))

@@ -82,7 +82,7 @@ class _Plain(tuple[Any, ...]):
     _make = classmethod(tuple.__new__)
 
 
-_CACHE: dict[tuple[int, str], _Compiled | None] = {}
+_CACHE: dict[tuple[int, str], tuple[Executable, _Compiled | None]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -114,19 +114,12 @@ def compiled_for(statement: Executable, dialect: Dialect) -> _Compiled | None:
     """The statement compiled for ``dialect`` (cached; prebuilt module-level statements only),
     or None when its SQL depends on its values."""
     key = (id(statement), dialect.name)
-    try:
-        return _CACHE[key]
-    except KeyError:
-        pass
-    found = _compile(statement, dialect)
-    with _CACHE_LOCK:
-        # keep the statement alive with its entry, so its id is never reused for another
-        _CACHE[key] = found
-        _KEEP.append(statement)
-    return found
-
-
-_KEEP: list[Executable] = []
+    found = _CACHE.get(key)
+    if found is None:
+        with _CACHE_LOCK:
+            # the entry keeps its statement alive, so that its id is never reused for another
+            found = _CACHE[key] = (statement, _compile(statement, dialect))
+    return found[1]
 
 
 def run(driver_connection: Any, prepared: _Compiled, params: dict[str, Any]) -> Rows:

@@ -115,9 +115,10 @@ def apply(session: Session, *, actor: Principal, bank_party_id: int, product: st
     (feature values with windows and sources, facts), rules version and digest, and points
     table digest, and logged as ``credit.decided``. Device utilisation counts only under the
     SME's live telemetry grant to the bank (``credit.features``)."""
-    decided = decide_application(session, actor=actor, bank_party_id=bank_party_id, product=product,
-                     amount_fen=amount_fen, term_months=term_months, repayment=repayment,
-                     piece_id=piece_id, applicant_party_id=applicant_party_id)  # fmt: skip
+    decided = decide_application(session, actor=actor, bank_party_id=bank_party_id,
+                                 product=product, amount_fen=amount_fen, term_months=term_months,
+                                 repayment=repayment, piece_id=piece_id,
+                                 applicant_party_id=applicant_party_id)  # fmt: skip
     return record_decisions(session, [decided])[0]
 
 
@@ -180,8 +181,9 @@ def decide_application(session: Session, *, actor: Principal, bank_party_id: int
 
 
 def record_decisions(session: Session, decided: Sequence[Decided]) -> list[Application]:
-    """Record decisions made by ``decide_application``, in order: the audits of the reads they used, their
-    ``credit.decided`` entries (appended together, one signed head) and their applications."""
+    """Record decisions made by ``decide_application``, in order: the audits of the reads they
+    used, their ``credit.decided`` entries (appended together, one signed head) and their
+    applications."""
     consent.write_audits(session, [a for d in decided for a in d.audits])
     receipts = record_many(session, [d.event for d in decided])
     return [_insert_application(session, {**d.values, "ledger_seq": r.seq})
