@@ -1,4 +1,4 @@
-"""Prebuilt Core ``SELECT`` statements compiled once per dialect and run on the driver's cursor.
+"""Prebuilt Core statements (``SELECT``, and the ``UPDATE`` of a hot write) compiled once per dialect and run on the driver's cursor.
 
 A hot read (an API key check, a decision's features) costs SQLite or PostgreSQL some
 microseconds; SQLAlchemy's execution around it (the statement's cache key, the execution
@@ -127,5 +127,15 @@ def run(driver_connection: Any, prepared: _Compiled, params: dict[str, Any]) -> 
     cursor = driver_connection.execute(prepared.sql, prepared.parameters(params))
     try:
         return prepared.rows(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def execute(driver_connection: Any, prepared: _Compiled, params: dict[str, Any]) -> int:
+    """Execute a compiled ``UPDATE`` or ``DELETE`` on the driver's connection; the number of
+    rows it matched."""
+    cursor = driver_connection.execute(prepared.sql, prepared.parameters(params))
+    try:
+        return int(cursor.rowcount)
     finally:
         cursor.close()

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from chanrong import clock
+from chanrong import clock, db
 from chanrong.errors import Conflict, Invalid
 from chanrong.kit.models import IdempotencyKey
 
@@ -75,17 +75,22 @@ def _check_key(key: str) -> None:
         )
 
 
+_TRY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
+_STORED = select(IdempotencyKey.fingerprint, IdempotencyKey.status_code, IdempotencyKey.body).where(
+    IdempotencyKey.party_id == bindparam("party_id"), IdempotencyKey.key == bindparam("key")
+)
+_KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
+
+
 def stored(session: Session, *, party_id: int, key: str, fingerprint: str) -> Answer | None:
     """The stored answer for ``key`` of ``party_id`` (None: run the request, the key is held by
     this transaction). Raises ``IdempotencyInFlight`` or ``IdempotencyKeyReused``."""
     _check_key(key)
-    if session.get_bind().dialect.name == "postgresql":
-        locked = session.execute(select(func.pg_try_advisory_xact_lock(_lock_id(party_id, key))))
-        if not locked.scalar_one():
-            raise IdempotencyInFlight(f"a request with idempotency key {key!r} is in flight")
-    row = session.execute(
-        select(IdempotencyKey).where(IdempotencyKey.party_id == party_id, IdempotencyKey.key == key)
-    ).scalar_one_or_none()
+    # prebuilt reads: every mutating request with a key comes this way (``db.read``)
+    pg = session.get_bind().dialect.name == "postgresql"
+    if pg and not db.read(session, _TRY_LOCK, {"lock": _lock_id(party_id, key)}).scalar():
+        raise IdempotencyInFlight(f"a request with idempotency key {key!r} is in flight")
+    row = db.read(session, _STORED, {"party_id": party_id, "key": key}).first()
     if row is None:
         return None
     if row.fingerprint != fingerprint:
@@ -100,11 +105,10 @@ def stored(session: Session, *, party_id: int, key: str, fingerprint: str) -> An
 def remember(session: Session, *, party_id: int, key: str, fingerprint: str,
              answer: Answer) -> None:  # fmt: skip
     """Store ``answer`` under ``key`` in the caller's transaction."""
-    session.add(IdempotencyKey(
-        party_id=party_id, key=key, fingerprint=fingerprint, status_code=answer.status_code,
-        body=answer.body, created_at=clock.now(),
-    ))  # fmt: skip
-    session.flush()
+    db.insert_row(session, _KEYS, {
+        "party_id": party_id, "key": key, "fingerprint": fingerprint,
+        "status_code": answer.status_code, "body": answer.body, "created_at": clock.now(),
+    })  # fmt: skip
 
 
 def run(session: Session, *, party_id: int, key: str | None, scope: str, request: Any,
