@@ -1,12 +1,13 @@
-"""Prebuilt reads (``db.read`` through ``chanrong.prepared``) and ``db.insert_row``: the same
-rows, types and errors as SQLAlchemy's own path, inside the session's transaction."""
+"""Prebuilt reads and writes (``db.read``, ``db.read_after`` and ``db.write`` through
+``chanrong.prepared``) and ``db.insert_row``: the same rows, types and errors as SQLAlchemy's own
+path, inside the session's transaction."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Table, bindparam, exc, func, select, text
+from sqlalchemy import Table, bindparam, exc, func, select, text, update
 from sqlalchemy.orm import Session
 
 from chanrong import db
@@ -21,6 +22,8 @@ _PARTY = select(Party.id, Party.name, Party.kind, Party.created_at).where(
 _COUNT_KIND = select(func.count()).select_from(Party).where(Party.kind == bindparam("kind"))
 _IN_LIST = select(Party.id).where(Party.id.in_(bindparam("ids", expanding=True)))
 _NO_COLUMNS = text("SELECT 1")
+_RENAME = update(Party).where(Party.id == bindparam("party_id")).values(name=bindparam("new_name"))
+_CLEAR_KIND = update(Party).where(Party.id == bindparam("party_id")).values(kind=None)
 _LAST_ENTRY = select(LedgerEntry.seq, LedgerEntry.created_at).order_by(LedgerEntry.seq.desc())
 
 
@@ -99,3 +102,40 @@ def test_reads_the_log_in_order(session: Session) -> None:
     receipt = record(session, Event(Principal.system(), "test.read", "x:1", {}))
     last = db.read(session, _LAST_ENTRY, {}).first()
     assert last.seq == receipt.seq and last.created_at.tzinfo == UTC
+
+
+def test_write_changes_the_row_and_expires_the_held_instance(session: Session) -> None:
+    party = create_party(session, name="旧名")
+    assert db.write(session, _RENAME, {"party_id": party.id, "new_name": "新名"},
+                    stale=(Party, party.id)) == 1  # fmt: skip
+    assert party.name == "新名"  # reloaded, not the value from before
+    assert db.read(session, _PARTY, {"party_id": party.id}).one().name == "新名"
+    assert db.write(session, _RENAME, {"party_id": -1, "new_name": "无"}) == 0
+
+
+def test_write_raises_sqlalchemys_integrity_error(session: Session) -> None:
+    party = create_party(session)
+    with pytest.raises(exc.IntegrityError), session.begin_nested():
+        db.write(session, _CLEAR_KIND, {"party_id": party.id})
+
+
+def test_write_refuses_a_statement_whose_sql_depends_on_its_values(session: Session) -> None:
+    widen = update(Party).where(Party.id.in_(bindparam("ids", expanding=True))).values(name="x")
+    with pytest.raises(ValueError, match="does not depend"):
+        db.write(session, widen, {"ids": [1, 2]})
+
+
+def test_read_after_runs_both_and_gives_the_second_ones_rows(session: Session) -> None:
+    party = create_party(session, name="乙公司")
+    rows = db.read_after(session, _RENAME, {"party_id": party.id, "new_name": "丙公司"},
+                         _PARTY, {"party_id": party.id})  # fmt: skip
+    assert rows.one().name == "丙公司"  # the second statement saw the first one's change
+
+
+def test_a_savepoint_opened_before_a_prebuilt_write_rolls_it_back(session: Session) -> None:
+    party = create_party(session, name="原名")
+    db.read(session, _PARTY, {"party_id": party.id})  # the connection is kept from here on
+    with pytest.raises(RuntimeError), session.begin_nested():
+        db.write(session, _RENAME, {"party_id": party.id, "new_name": "撤销"})
+        raise RuntimeError("refused after the write")
+    assert db.read(session, _PARTY, {"party_id": party.id}).one().name == "原名"

@@ -211,14 +211,17 @@ _CONNECTION = "chanrong.db.connection"
 
 
 def _connection(session: Session) -> tuple[Connection, Any]:
-    # The session's connection and its driver connection, kept for the life of its (root)
-    # transaction: ``session.connection()`` costs more than a prebuilt read on SQLite.
+    # The session's connection and its driver connection, kept for the life of its innermost
+    # transaction: ``session.connection()`` costs more than a prebuilt read on SQLite. Keyed by
+    # the innermost one because ``session.connection()`` is what emits a pending SAVEPOINT.
+    current = session.get_nested_transaction() or session.get_transaction()
     kept = session.info.get(_CONNECTION)
-    if kept is not None and kept[0] is session.get_transaction():
+    if kept is not None and kept[0] is current:
         return kept[1], kept[2]
-    connection = session.connection()  # begins the transaction if none has begun
+    connection = session.connection()  # begins the transaction (or savepoint) if none has begun
     driver = connection.connection.driver_connection
-    session.info[_CONNECTION] = (session.get_transaction(), connection, driver)
+    session.info[_CONNECTION] = (session.get_nested_transaction() or session.get_transaction(),
+                                 connection, driver)  # fmt: skip
     return connection, driver
 
 
@@ -238,6 +241,21 @@ def read(session: Session, statement: Executable, params: dict[str, Any]) -> Any
     if compiled is None:
         return connection.execute(statement, params)
     return prepared.run(driver, compiled, params)
+
+
+def read_after(session: Session, first: Executable, first_params: dict[str, Any],
+               statement: Executable, params: dict[str, Any]) -> Any:  # fmt: skip
+    """Run prebuilt ``first`` (a lock, say), then the prebuilt read ``statement``, as two
+    statements in one round trip on PostgreSQL (psycopg's pipeline): in READ COMMITTED the read
+    takes its snapshot after ``first`` returns, so it sees what committed while ``first`` waited.
+    The rows of ``statement``, as ``read`` gives them."""
+    if session.autoflush:
+        session.flush()
+    connection, driver = _connection(session)
+    compiled = [prepared.compiled_for(s, connection.dialect) for s in (first, statement)]
+    if compiled[0] is None or compiled[1] is None:
+        raise ValueError("db.read_after takes statements whose SQL does not depend on their values")
+    return prepared.run_after(driver, compiled[0], first_params, compiled[1], params)
 
 
 def write(session: Session, statement: Executable, params: dict[str, Any],

@@ -131,6 +131,23 @@ def run(driver_connection: Any, prepared: _Compiled, params: dict[str, Any]) -> 
         cursor.close()
 
 
+def run_after(driver_connection: Any, first: _Compiled, first_params: dict[str, Any],
+              then: _Compiled, params: dict[str, Any]) -> Rows:  # fmt: skip
+    """Execute ``first`` (rows discarded) then the read ``then`` on the driver's connection, in
+    one round trip where the driver pipelines (psycopg); the rows of ``then``."""
+    pipeline = getattr(driver_connection, "pipeline", None)
+    if pipeline is None:
+        driver_connection.execute(first.sql, first.parameters(first_params)).close()
+        return run(driver_connection, then, params)
+    with pipeline():
+        driver_connection.execute(first.sql, first.parameters(first_params))
+        cursor = driver_connection.execute(then.sql, then.parameters(params))
+    try:
+        return then.rows(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def execute(driver_connection: Any, prepared: _Compiled, params: dict[str, Any]) -> int:
     """Execute a compiled ``UPDATE`` or ``DELETE`` on the driver's connection; the number of
     rows it matched."""

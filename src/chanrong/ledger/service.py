@@ -81,13 +81,6 @@ def _entry(seq: int, ts_ms: int, event: Event, salt: bytes | None) -> dict[str, 
 
 
 _WRITER_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-
-
-def _lock_writer(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        db.read(session, _WRITER_LOCK, {"key": WRITER_LOCK})
-
-
 _ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
 _NODES: Table = LedgerNode.__table__  # type: ignore[assignment]
 _HEADS: Table = LedgerHead.__table__  # type: ignore[assignment]
@@ -111,10 +104,6 @@ _WANTED_NODES = {
     " JOIN ledger_nodes AS n ON n.level = w.level AND n.idx = w.idx",
 }
 _NODE_COLUMNS = {"level": SmallInteger(), "idx": BigInteger(), "hash": LargeBinary()}
-_NODES_QUERY = {
-    dialect: text(f"SELECT n.level, n.idx, n.hash FROM {source}").columns(**_NODE_COLUMNS)
-    for dialect, source in _WANTED_NODES.items()
-}
 # The same, plus the log's last seq in a row of its own (level NULL): a size check and the nodes
 # of a proof in one round trip.
 _SIZED_NODES_QUERY = {
@@ -142,19 +131,10 @@ def _complete(wanted: set[tuple[int, int]], found: dict[tuple[int, int], bytes])
         raise RuntimeError(f"ledger nodes missing: {sorted(wanted - found.keys())[:5]}")
 
 
-def _nodes(session: Session, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    if not wanted:
-        return {}
-    rows = db.read(session, *_nodes_statement(session, wanted, _NODES_QUERY)).all()
-    found = {(level, idx): h for level, idx, h in rows}
-    _complete(wanted, found)
-    return found
-
-
 def _nodes_within(
     session: Session, size: int, wanted: set[tuple[int, int]]
 ) -> dict[tuple[int, int], bytes]:
-    """``_check_size(size)``, then ``_nodes(wanted)``, in one statement."""
+    """``_check_size(size)``, then the stored nodes ``wanted`` by (level, idx), in one statement."""
     if size >= 1 << 62:  # no log is that large; its node indexes would not even fit a BIGINT
         _check_size(session, size)
     rows = session.execute(*_nodes_statement(session, wanted, _SIZED_NODES_QUERY)).all()
@@ -163,6 +143,36 @@ def _nodes_within(
     found = {(row.level, row.idx): row.hash for row in rows if row.level is not None}
     _complete(wanted, found)
     return found
+
+
+# The log's size and its frontier, the perfect subtrees [0, size) splits into (one per set bit
+# of size: at level L, node (size >> L) - 1), in one statement: the size in a row of its own
+# (level NULL), then the nodes.
+_FRONTIER = text(
+    "WITH RECURSIVE levels (level) AS (SELECT 0 UNION ALL SELECT level + 1 FROM levels"
+    " WHERE level < 62),"
+    " sized (size) AS (SELECT coalesce(max(seq) + 1, 0) FROM ledger_entries)"
+    " SELECT CAST(NULL AS SMALLINT) AS level, CAST(NULL AS BIGINT) AS idx, NULL AS hash,"
+    " sized.size AS size FROM sized"
+    " UNION ALL SELECT n.level, n.idx, n.hash, NULL FROM sized CROSS JOIN levels"
+    " JOIN ledger_nodes AS n ON n.level = levels.level AND n.idx = (sized.size >> levels.level) - 1"
+    " WHERE (sized.size >> levels.level) & 1 = 1"
+).columns(**_NODE_COLUMNS, size=BigInteger())
+
+
+def _locked_frontier(session: Session) -> tuple[int, list[tuple[int, int, bytes]]]:
+    """Take the log's writer lock; the log's size and its frontier nodes (level, idx, hash),
+    largest first. On PostgreSQL the lock and the read go in one round trip (``db.read_after``):
+    the lock is held from here to the commit, and every writer on the platform waits for it."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = db.read_after(session, _WRITER_LOCK, {"key": WRITER_LOCK}, _FRONTIER, {})
+    else:  # the database write lock, taken at BEGIN, already serialises appends
+        rows = db.read(session, _FRONTIER, {})
+    size = next(row.size for row in rows if row.level is None)
+    found = {(row.level, row.idx): row.hash for row in rows if row.level is not None}
+    wanted = merkle.perfect_ranges(0, size)
+    _complete(set(wanted), found)
+    return size, [(level, idx, found[(level, idx)]) for level, idx in wanted]
 
 
 def record(session: Session, event: Event) -> Receipt:
@@ -194,10 +204,7 @@ def record_many(session: Session, events: Sequence[Event]) -> list[Receipt]:
         return []
     asked = len(events)
     events = [*waiting, *events]
-    _lock_writer(session)
-    start = tree_size(session)
-    known = _nodes(session, set(merkle.perfect_ranges(0, start)))
-    frontier = [(level, idx, known[(level, idx)]) for level, idx in merkle.perfect_ranges(0, start)]
+    start, frontier = _locked_frontier(session)
     ts = _timestamp_ms()
     entry_rows: list[dict[str, Any]] = []
     node_rows: list[dict[str, Any]] = []
