@@ -49,3 +49,21 @@ def test_schema_validation_names_field_and_rule(client, db) -> None:
 def test_static_assets_are_vendored(client) -> None:
     assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
     assert client.get("/static/vendor/echarts-5.6.0.min.js").status_code == 200
+
+
+def test_a_started_app_freezes_its_long_lived_objects(db, settings) -> None:
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from chanrong.app import create_app
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        with TestClient(create_app(settings, database=db)) as started:
+            assert started.get("/healthz").status_code == 200
+            # the collector's full passes no longer walk the app's modules, routes and mappers
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

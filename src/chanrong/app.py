@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 
 from fastapi import FastAPI, Request
@@ -37,6 +40,17 @@ from chanrong.web import pages as web_pages
 PROBLEM_JSON = "application/problem+json"
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # The objects of a started server (modules, routes, the ORM's mappers, the compiled
+    # statements) live as long as it does; frozen, the collector's full passes stop walking
+    # them. Each such pass took 15-85 ms with them and set the tail of one connection's
+    # latency (p99 77 ms against a p50 of 3 ms on certificate operations).
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the application; tests pass their own settings and database."""
     settings = settings or get_settings()
@@ -46,6 +60,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description="Industrial-internet data turned into finance. Amounts are integer fen (分).",
         docs_url="/docs",
         openapi_url="/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.database = database or Database(settings.resolved_database_url())

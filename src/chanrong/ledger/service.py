@@ -147,16 +147,19 @@ def _nodes_within(
 
 # The log's size and its frontier, the perfect subtrees [0, size) splits into (one per set bit
 # of size: at level L, node (size >> L) - 1), in one statement: the size in a row of its own
-# (level NULL), then the nodes.
+# (level NULL), then the nodes. Each node is a primary-key lookup of its own (a scalar
+# subquery), not a join: PostgreSQL keeps the plan of a prepared statement, and a join planned
+# while the log was small (a hash join over the whole table) grows with the log.
 _FRONTIER = text(
     "WITH RECURSIVE levels (level) AS (SELECT 0 UNION ALL SELECT level + 1 FROM levels"
     " WHERE level < 62),"
     " sized (size) AS (SELECT coalesce(max(seq) + 1, 0) FROM ledger_entries)"
     " SELECT CAST(NULL AS SMALLINT) AS level, CAST(NULL AS BIGINT) AS idx, NULL AS hash,"
     " sized.size AS size FROM sized"
-    " UNION ALL SELECT n.level, n.idx, n.hash, NULL FROM sized CROSS JOIN levels"
-    " JOIN ledger_nodes AS n ON n.level = levels.level AND n.idx = (sized.size >> levels.level) - 1"
-    " WHERE (sized.size >> levels.level) & 1 = 1"
+    " UNION ALL SELECT levels.level, (sized.size >> levels.level) - 1,"
+    " (SELECT n.hash FROM ledger_nodes AS n WHERE n.level = levels.level"
+    " AND n.idx = (sized.size >> levels.level) - 1), NULL"
+    " FROM sized CROSS JOIN levels WHERE (sized.size >> levels.level) & 1 = 1"
 ).columns(**_NODE_COLUMNS, size=BigInteger())
 
 
@@ -169,7 +172,7 @@ def _locked_frontier(session: Session) -> tuple[int, list[tuple[int, int, bytes]
     else:  # the database write lock, taken at BEGIN, already serialises appends
         rows = db.read(session, _FRONTIER, {})
     size = next(row.size for row in rows if row.level is None)
-    found = {(row.level, row.idx): row.hash for row in rows if row.level is not None}
+    found = {(row.level, row.idx): row.hash for row in rows if row.hash is not None}
     wanted = merkle.perfect_ranges(0, size)
     _complete(set(wanted), found)
     return size, [(level, idx, found[(level, idx)]) for level, idx in wanted]
