@@ -10,11 +10,14 @@
     file, wrk at 50 connections POSTing ``/api/v1/credit/applications`` with random SMEs' API
     keys: every request computes the SME's features from its trade, decides (on a read
     snapshot), then records the application and logs it in the ledger (with the decisions that
-    queued meanwhile, in one transaction) before it answers. p50, p99, decisions/s; targets p99 < 50 ms and >= 1,000 decisions/s.
+    queued meanwhile, in one transaction) before it answers. Every other SME has granted the
+    bank its telemetry for credit assessment, so half the decisions also read device
+    utilisation under that grant and write the read's audit record with the decision. p50, p99, decisions/s; targets p99 < 50 ms and >= 1,000 decisions/s.
     Against a bare FastAPI route served the same way with as many workers (the HTTP floor),
     and beside the same use case called in-process one after another (what a decision costs
     without HTTP), with the server's CPU per decision. Correctness: every answer 2xx, one ``credit.decided`` ledger
-    entry per application, a sample of decisions recomputes to the recorded result.
+    entry per application, one audit record per application of a granting SME, a sample of
+    decisions recomputes to the recorded result.
 (c) Certificates (云证) over HTTP on PostgreSQL (``_credit_certificates.py``): ``chanrong serve``
     (one worker per CPU) on a fresh PostgreSQL database, wrk POSTing split, transfer and finance requests (each on
     its own piece, each with an Idempotency-Key): operations/s, p50, p99; target p99 < 50 ms.
@@ -61,6 +64,8 @@ from _common import (
 from _credit_certificates import run_certificates_part
 from chanrong import clock
 from chanrong import db as db_module
+from chanrong.consent import service as consent
+from chanrong.consent.models import AccessRecord, Grant
 from chanrong.credit import service as credit
 from chanrong.credit import sme_model
 from chanrong.credit.decisions import Inputs, decide
@@ -151,9 +156,14 @@ def measure_inproc(profile: Profile) -> dict[str, Any]:
 # --- (b) HTTP ---------------------------------------------------------------------------------
 
 
+GRANT_EVERY = 2
+"""Every ``GRANT_EVERY``-th SME grants the bank its telemetry for credit assessment."""
+
+
 def seed(url: str, smes: int) -> tuple[int, list[str]]:
-    """A bank and ``smes`` SMEs, each having sold to three buyers in the last year; returns the
-    bank id and one API key per SME."""
+    """A bank and ``smes`` SMEs, each having sold to three buyers in the last year, every
+    ``GRANT_EVERY``-th with a live telemetry grant to the bank; returns the bank id and one API
+    key per SME."""
     database = db_module.Database(url)
     db_module.upgrade(database)
     tokens: list[str] = []
@@ -194,6 +204,10 @@ def seed(url: str, smes: int) -> tuple[int, list[str]]:
                         session, actor=seller, order_id=order.id, delivery_id=delivery.id,
                         invoice_number=f"{i:04d}{j:04d}", issued_on=day + timedelta(days=2),
                         due_on=day + timedelta(days=60), amount_fen=amount)  # fmt: skip
+                if i % GRANT_EVERY == 0:
+                    consent.give_grant(session, actor=seller, recipient_party_id=bank.id,
+                                       scope="telemetry", purpose="credit_assessment",
+                                       expires_at=clock.now() + timedelta(days=30))  # fmt: skip
                 _key, token = access.issue_api_key(session, actor=SYSTEM, party_id=sme.id,
                                                    name="bench", roles=["admin"])  # fmt: skip
                 tokens.append(token)
@@ -226,7 +240,8 @@ def write_post_script(path: Path, tokens: list[str], bank_id: int) -> Path:
 
 
 def verify(url: str, sample: int = 50) -> dict[str, Any]:
-    """Applications vs ``credit.decided`` entries, and a sample recomputed."""
+    """Applications vs ``credit.decided`` entries, audit records vs applications of SMEs that
+    granted their telemetry, and a sample recomputed."""
     database = db_module.Database(url)
     try:
         with database.transaction(write=False) as session:
@@ -237,10 +252,15 @@ def verify(url: str, sample: int = 50) -> dict[str, Any]:
             differ = sum(1 for r in rows if credit.recompute(session, r).to_dict() != r.result)
             outcomes = dict(session.execute(select(Application.outcome, func.count())
                                             .group_by(Application.outcome)).all())  # fmt: skip
+            granting = select(Grant.owner_party_id).where(Grant.scope == "telemetry")
+            of_granting = session.scalar(select(func.count(Application.id))
+                                         .where(Application.applicant_party_id.in_(granting))) or 0  # fmt: skip
+            audits = session.scalar(select(func.count(AccessRecord.id))
+                                    .where(AccessRecord.scope == "telemetry")) or 0  # fmt: skip
     finally:
         database.dispose()
     return {"applications": applications, "logged": logged, "recompute_differs": differ,
-            "outcomes": outcomes}  # fmt: skip
+            "outcomes": outcomes, "of_granting_smes": of_granting, "audits": audits}  # fmt: skip
 
 
 def measure_use_case(url: str, bank_id: int, tokens: list[str], n: int) -> dict[str, Any]:
@@ -354,6 +374,8 @@ def report(f: dict[str, Any]) -> None:
                       "", "", "", "")  # fmt: skip
         table.add_row("(b) failures; recorded = logged", f"{f['http_failures']}",
                       f"{f['http_applications']} / {f['http_logged']}", "", "0; equal", "")  # fmt: skip
+        table.add_row("(b) audits = decisions under grant", f"{f['http_audits']}",
+                      f"{f['http_of_granting_smes']}", "", "equal", "")  # fmt: skip
     if "certificates_ops_per_s" in f:
         table.add_row(f"(c) certificate ops/s (PostgreSQL, {f['certificates_workers']} workers)",
                       f"{f['certificates_ops_per_s']:,.0f}", "", "", "split, transfer, finance",
@@ -408,6 +430,9 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(f"{http['failures']} failed requests")
             if checked["applications"] != checked["logged"]:
                 problems.append("applications and credit.decided entries differ")
+            if not 0 < checked["audits"] == checked["of_granting_smes"]:
+                problems.append(f"{checked['audits']} audit records for "
+                                f"{checked['of_granting_smes']} decisions under grant")  # fmt: skip
             if checked["recompute_differs"]:
                 problems.append(f"{checked['recompute_differs']} decisions recompute differently")
             with console.status("(c) certificates over HTTP on PostgreSQL"):
