@@ -207,6 +207,36 @@ def test_a_live_telemetry_grant_lets_a_lender_read_audited(session, two_fleets) 
         )
 
 
+def test_fleet_gives_the_listed_devices_ids_and_types_under_the_same_rules(
+    session, two_fleets
+) -> None:
+    a, b, lender, devices = two_fleets
+
+    def ids(rows):
+        return [(row.id, row.device_type) for row in rows]
+
+    def listed(**args):
+        return [(d.id, d.device_type) for d in service.list_devices(session, **args)[0]]
+
+    for args in ({"actor": a}, {"actor": SYSTEM, "limit": 2}, {"actor": a, "device_type": "motor"},
+                 {"actor": SYSTEM, "owner_party_id": b.party_id}):  # fmt: skip
+        assert ids(service.fleet(session, **args)) == listed(**args), args
+    with pytest.raises(InvalidDevice):
+        service.fleet(session, actor=a, device_type="toaster")
+    with pytest.raises(NoGrant):
+        service.fleet(session, actor=lender, owner_party_id=a.party_id, purpose="credit_assessment")
+    with clock.frozen(T0):
+        consent.give_grant(
+            session, actor=a, recipient_party_id=lender.party_id, scope="telemetry",
+            purpose="credit_assessment", expires_at=T0 + timedelta(days=30),
+        )  # fmt: skip
+        read = service.fleet(session, actor=lender, owner_party_id=a.party_id,
+                             purpose="credit_assessment")  # fmt: skip
+    assert sorted(ids(read)) == sorted((d.id, d.device_type) for d in devices[:2])
+    subjects = [r.subject for r in session.query(AccessRecord).order_by(AccessRecord.id)]
+    assert subjects == [service.fleet_subject(a.party_id)]  # the read is audited
+
+
 def test_a_grant_naming_one_device_reads_it_but_not_the_fleet(session, two_fleets) -> None:
     a, _b, lender, devices = two_fleets
     with clock.frozen(T0):

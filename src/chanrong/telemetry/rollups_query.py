@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from chanrong.principal import Principal
 from chanrong.telemetry import catalogue, service
 from chanrong.telemetry.errors import InvalidRollupQuery
-from chanrong.telemetry.models import Device, RollupHour
+from chanrong.telemetry.models import RollupHour
 
 Grain = Literal["hour", "day"]
 GRAINS = ("hour", "day")
@@ -118,16 +118,18 @@ def fleet_rollups(
     grain: Grain = "hour",
     purpose: str | None = None,
 ) -> list[Rollup]:
-    """Sums over a fleet (the devices ``service.list_devices`` gives the actor for
+    """Sums over a fleet (the devices ``service.fleet`` gives the actor for
     ``device_type`` and ``owner_party_id``; another owner's fleet needs the purpose of a grant
     covering it) per metric and period: readings, counter use, state time, gaps, sum, min, max."""
     _check_window(start_ms, end_ms, grain)
-    devices, _total = service.list_devices(
+    devices = service.fleet(
         session, actor=actor, device_type=device_type, owner_party_id=owner_party_id,
         purpose=purpose, limit=MAX_DEVICES,
     )  # fmt: skip
     metric_ids = _metric_ids(devices, metric)
     out: dict[tuple[int, int], Rollup] = {}
+    if not devices:
+        return []
     for row in _rows(session, [d.id for d in devices], metric_ids, start_ms, end_ms):
         period = _period(row.hour_ms, grain)
         k = (row.metric_id, period)
@@ -144,7 +146,7 @@ def _check_window(start_ms: int, end_ms: int, grain: str) -> None:
         raise InvalidRollupQuery("end must be after start", field="end", rule="after_start")
 
 
-def _metric_ids(devices: Iterable[Device], metric: str | None) -> list[int] | None:
+def _metric_ids(devices: Iterable[Any], metric: str | None) -> list[int] | None:
     if metric is None:
         return None
     ids = {m.id for d in devices if (m := catalogue.metric(d.device_type, metric)) is not None}

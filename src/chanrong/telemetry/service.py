@@ -4,11 +4,12 @@ device types and their metrics) and what the console shows of a device's series.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from chanrong import clock
+from chanrong import clock, db
 from chanrong.consent import service as consent
 from chanrong.consent.errors import NoGrant
 from chanrong.errors import OtherPartysData, RoleRequired
@@ -120,19 +121,10 @@ def fleet_subject(owner_party_id: int) -> str:
     return f"devices:party/{owner_party_id}"
 
 
-def list_devices(
-    session: Session,
-    *,
-    actor: Principal,
-    device_type: str | None = None,
-    owner_party_id: int | None = None,
-    purpose: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Device], int]:
-    """One page of devices (by handle) and the total. An enterprise lists its own (the default
-    owner); the platform lists every party's (or ``owner_party_id``'s); another party's list
-    needs the ``purpose`` of a live ``telemetry`` grant from that owner covering its whole fleet."""
+def _fleet_owner(session: Session, actor: Principal, owner_party_id: int | None,
+                 purpose: str | None, device_type: str | None) -> int | None:  # fmt: skip
+    """The owner whose fleet ``actor`` may list (None: every party's, for the platform), once
+    the read is allowed: its own, or under a live ``telemetry`` grant for ``purpose`` (audited)."""
     if owner_party_id is None and not actor.is_platform_admin:
         owner_party_id = actor.party_id
     if owner_party_id is not None and not (
@@ -150,6 +142,23 @@ def list_devices(
             f"device_type must be one of {', '.join(catalogue.DEVICE_TYPES)}",
             field="device_type", rule="enum",
         )  # fmt: skip
+    return owner_party_id
+
+
+def list_devices(
+    session: Session,
+    *,
+    actor: Principal,
+    device_type: str | None = None,
+    owner_party_id: int | None = None,
+    purpose: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Device], int]:
+    """One page of devices (by handle) and the total. An enterprise lists its own (the default
+    owner); the platform lists every party's (or ``owner_party_id``'s); another party's list
+    needs the ``purpose`` of a live ``telemetry`` grant from that owner covering its whole fleet."""
+    owner_party_id = _fleet_owner(session, actor, owner_party_id, purpose, device_type)
     query = select(Device)
     if owner_party_id is not None:
         query = query.where(Device.owner_party_id == owner_party_id)
@@ -158,6 +167,37 @@ def list_devices(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Device.handle).limit(limit).offset(offset))
     return list(rows), total
+
+
+def _fleet_statement(owned: bool, typed: bool) -> Select[Any]:
+    query = select(Device.id, Device.device_type)
+    if owned:
+        query = query.where(Device.owner_party_id == bindparam("owner"))
+    if typed:
+        query = query.where(Device.device_type == bindparam("device_type"))
+    return query.order_by(Device.handle).limit(bindparam("limit", type_=Integer))
+
+
+# prebuilt (``db.read``): a credit decision sums an SME's fleet under its grant every time
+_FLEET = {(owned, typed): _fleet_statement(owned, typed) for owned in (False, True)
+          for typed in (False, True)}  # fmt: skip
+
+
+def fleet(
+    session: Session,
+    *,
+    actor: Principal,
+    device_type: str | None = None,
+    owner_party_id: int | None = None,
+    purpose: str | None = None,
+    limit: int = 50,
+) -> list[Any]:
+    """The first ``limit`` devices ``list_devices`` gives (same rules, same audit), as rows of
+    ``id`` and ``device_type`` only: for sums over a fleet, without loading the devices."""
+    owner_party_id = _fleet_owner(session, actor, owner_party_id, purpose, device_type)
+    statement = _FLEET[owner_party_id is not None, device_type is not None]
+    params = {"owner": owner_party_id, "device_type": device_type, "limit": limit}
+    return db.read(session, statement, {k: v for k, v in params.items() if v is not None}).all()
 
 
 def device_types() -> list[catalogue.DeviceType]:
