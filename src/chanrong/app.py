@@ -67,7 +67,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.mount(
         "/static", StaticFiles(directory=str(files("chanrong") / "web" / "static")), name="static"
     )
+    # Starlette tries routers in order: the hot write endpoints (credit decisions, certificate
+    # operations) first, so their requests skip matching against every other router.
     for router in (
+        credit_api.router,
+        supplychain_api.router,
         parties_api.router,
         identifiers_api.router,
         ledger_api.router,
@@ -75,8 +79,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         observatory_api.router,
         telemetry_api.router,
         trade_api.router,
-        supplychain_api.router,
-        credit_api.router,
         web_pages.router,
         parties_pages.router,
         identifiers_pages.router,
