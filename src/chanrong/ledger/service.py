@@ -95,35 +95,35 @@ def tree_size(session: Session) -> int:
     return 0 if last is None else last + 1
 
 
-# Stored nodes by (level, idx), one primary-key lookup per wanted node, in one statement of one
-# shape whatever the count (SQLite plans ``(level, idx) IN (VALUES ...)`` as a full table scan).
+# Stored nodes by (level, idx), one primary-key lookup per wanted node (a scalar subquery, so
+# the plan a connection keeps stays a lookup whatever size the log had when it was planned), in
+# one statement of one shape whatever the count; a missing node comes back with hash NULL.
 _WANTED_NODES = {
-    "sqlite": "json_each(:wanted) AS w CROSS JOIN ledger_nodes AS n"
-    " ON n.level = json_extract(w.value, '$[0]') AND n.idx = json_extract(w.value, '$[1]')",
-    "postgresql": "unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[])) AS w (level, idx)"
-    " JOIN ledger_nodes AS n ON n.level = w.level AND n.idx = w.idx",
+    "sqlite": "SELECT json_extract(w.value, '$[0]') AS level, json_extract(w.value, '$[1]') AS idx,"
+    " (SELECT n.hash FROM ledger_nodes AS n WHERE n.level = json_extract(w.value, '$[0]')"
+    " AND n.idx = json_extract(w.value, '$[1]')) AS hash, NULL FROM json_each(:wanted) AS w",
+    "postgresql": "SELECT w.level, w.idx, (SELECT n.hash FROM ledger_nodes AS n"
+    " WHERE n.level = w.level AND n.idx = w.idx) AS hash, NULL"
+    " FROM unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[])) AS w (level, idx)",
 }
 _NODE_COLUMNS = {"level": SmallInteger(), "idx": BigInteger(), "hash": LargeBinary()}
-# The same, plus the log's last seq in a row of its own (level NULL): a size check and the nodes
-# of a proof in one round trip.
+# The same, after the log's last seq in a row of its own (level NULL): a size check and the
+# nodes of a proof in one round trip.
 _SIZED_NODES_QUERY = {
     dialect: text(
         "SELECT CAST(NULL AS SMALLINT) AS level, CAST(NULL AS BIGINT) AS idx, NULL AS hash,"
-        f" max(seq) AS last FROM ledger_entries UNION ALL SELECT n.level, n.idx, n.hash, NULL"
-        f" FROM {source}"
+        f" max(seq) AS last FROM ledger_entries UNION ALL {nodes}"
     ).columns(**_NODE_COLUMNS, last=BigInteger())
-    for dialect, source in _WANTED_NODES.items()
+    for dialect, nodes in _WANTED_NODES.items()
 }
 
 
-def _nodes_statement(
-    session: Session, wanted: set[tuple[int, int]], queries: dict[str, Any]
-) -> tuple[Any, dict[str, Any]]:
+def _nodes_statement(session: Session, wanted: set[tuple[int, int]]) -> tuple[Any, dict[str, Any]]:
     keys = sorted(wanted)
     if session.get_bind().dialect.name == "postgresql":
         params = {"levels": [level for level, _ in keys], "idxs": [idx for _, idx in keys]}
-        return queries["postgresql"], params
-    return queries["sqlite"], {"wanted": json.dumps(keys)}
+        return _SIZED_NODES_QUERY["postgresql"], params
+    return _SIZED_NODES_QUERY["sqlite"], {"wanted": json.dumps(keys)}
 
 
 def _complete(wanted: set[tuple[int, int]], found: dict[tuple[int, int], bytes]) -> None:
@@ -137,10 +137,10 @@ def _nodes_within(
     """``_check_size(size)``, then the stored nodes ``wanted`` by (level, idx), in one statement."""
     if size >= 1 << 62:  # no log is that large; its node indexes would not even fit a BIGINT
         _check_size(session, size)
-    rows = session.execute(*_nodes_statement(session, wanted, _SIZED_NODES_QUERY)).all()
+    rows = session.execute(*_nodes_statement(session, wanted)).all()
     last = next(row.last for row in rows if row.level is None)
     _check_size(session, size, current=0 if last is None else last + 1)
-    found = {(row.level, row.idx): row.hash for row in rows if row.level is not None}
+    found = {(row.level, row.idx): row.hash for row in rows if row.hash is not None}
     _complete(wanted, found)
     return found
 
