@@ -210,19 +210,51 @@ class Database:
 _CONNECTION = "chanrong.db.connection"
 
 
+def _innermost(session: Session) -> Any:
+    return session.get_nested_transaction() or session.get_transaction()
+
+
 def _connection(session: Session) -> tuple[Connection, Any]:
     # The session's connection and its driver connection, kept for the life of its innermost
     # transaction: ``session.connection()`` costs more than a prebuilt read on SQLite. Keyed by
     # the innermost one because ``session.connection()`` is what emits a pending SAVEPOINT.
-    current = session.get_nested_transaction() or session.get_transaction()
     kept = session.info.get(_CONNECTION)
-    if kept is not None and kept[0] is current:
+    if kept is not None and kept[0] is _innermost(session):
         return kept[1], kept[2]
     connection = session.connection()  # begins the transaction (or savepoint) if none has begun
     driver = connection.connection.driver_connection
-    session.info[_CONNECTION] = (session.get_nested_transaction() or session.get_transaction(),
-                                 connection, driver)  # fmt: skip
+    session.info[_CONNECTION] = (_innermost(session), connection, driver)
     return connection, driver
+
+
+class _DriverErrors:
+    """Turns the driver's errors into SQLAlchemy's (``IntegrityError``, ``OperationalError``
+    ...), as its own execution would, for everything this module sends straight to the driver."""
+
+    def __init__(self, dialect: Any, sql: str) -> None:
+        self.dbapi_error = dialect.loaded_dbapi.Error
+        self.sql = sql
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, _type: Any, error: BaseException | None, _tb: Any) -> None:
+        if isinstance(error, self.dbapi_error):
+            raise exc.DBAPIError.instance(self.sql, None, error, self.dbapi_error) from error
+
+
+def _prebuilt(session: Session, *statements: Executable) -> tuple[Connection, Any, list[Any]]:
+    # flushed as ``session.execute`` would, so the statements see pending changes; then the
+    # session's connection, its driver connection and the statements compiled for its dialect
+    if session.autoflush:
+        session.flush()
+    connection, driver = _connection(session)
+    return connection, driver, [prepared.compiled_for(s, connection.dialect) for s in statements]
+
+
+def _value_free(compiled: list[Any], use: str) -> None:
+    if any(c is None for c in compiled):
+        raise ValueError(f"db.{use} takes statements whose SQL does not depend on their values")
 
 
 def read(session: Session, statement: Executable, params: dict[str, Any]) -> Any:
@@ -234,13 +266,11 @@ def read(session: Session, statement: Executable, params: dict[str, Any]) -> Any
     per-call work, which costs more than the query. Pending changes are flushed first, as
     ``session.execute`` would, so the read sees them.
     """
-    if session.autoflush:
-        session.flush()
-    connection, driver = _connection(session)
-    compiled = prepared.compiled_for(statement, connection.dialect)
+    connection, driver, (compiled,) = _prebuilt(session, statement)
     if compiled is None:
         return connection.execute(statement, params)
-    return prepared.run(driver, compiled, params)
+    with _DriverErrors(connection.dialect, compiled.sql):
+        return prepared.run(driver, compiled, params)
 
 
 def read_after(session: Session, first: Executable, first_params: dict[str, Any],
@@ -249,13 +279,10 @@ def read_after(session: Session, first: Executable, first_params: dict[str, Any]
     statements in one round trip on PostgreSQL (psycopg's pipeline): in READ COMMITTED the read
     takes its snapshot after ``first`` returns, so it sees what committed while ``first`` waited.
     The rows of ``statement``, as ``read`` gives them."""
-    if session.autoflush:
-        session.flush()
-    connection, driver = _connection(session)
-    compiled = [prepared.compiled_for(s, connection.dialect) for s in (first, statement)]
-    if compiled[0] is None or compiled[1] is None:
-        raise ValueError("db.read_after takes statements whose SQL does not depend on their values")
-    return prepared.run_after(driver, compiled[0], first_params, compiled[1], params)
+    connection, driver, compiled = _prebuilt(session, first, statement)
+    _value_free(compiled, "read_after")
+    with _DriverErrors(connection.dialect, compiled[1].sql):
+        return prepared.run_after(driver, compiled[0], first_params, compiled[1], params)
 
 
 def write(session: Session, statement: Executable, params: dict[str, Any],
@@ -266,17 +293,10 @@ def write(session: Session, statement: Executable, params: dict[str, Any],
     ``stale``: the (model, id) of the row it changes; an instance of it the session holds is
     expired, so the next access reloads it rather than showing the values from before.
     """
-    if session.autoflush:
-        session.flush()
-    connection, driver = _connection(session)
-    compiled = prepared.compiled_for(statement, connection.dialect)
-    if compiled is None:
-        raise ValueError("db.write takes a statement whose SQL does not depend on its values")
-    dbapi = connection.dialect.loaded_dbapi
-    try:
-        changed = prepared.execute(driver, compiled, params)
-    except dbapi.Error as error:
-        raise exc.DBAPIError.instance(compiled.sql, None, error, dbapi.Error) from error
+    connection, driver, compiled = _prebuilt(session, statement)
+    _value_free(compiled, "write")
+    with _DriverErrors(connection.dialect, compiled[0].sql):
+        changed = prepared.execute(driver, compiled[0], params)
     if stale is not None:
         held = session.identity_map.get(identity_key(*stale))
         if held is not None:
@@ -339,22 +359,17 @@ def insert_row(session: Session, table: Table, row: dict[str, Any]) -> int:
     """INSERT one row into a table with an integer ``id`` generated by the database, in the
     session's transaction; its ``id``. The values go through the columns' bind processors as a
     Core ``insert()`` would, then straight to the driver (for a hot write of a wide row)."""
-    if session.autoflush:
-        session.flush()
-    conn, driver = _connection(session)
+    conn, driver, _ = _prebuilt(session)
     dialect = conn.dialect
     names = list(row)
     values = tuple(column[0] for column in _bound(table, names, [row], dialect))
     sql = _insert_sql(dialect, table, names) + " RETURNING id"
-    dbapi = dialect.loaded_dbapi
-    try:
+    with _DriverErrors(dialect, sql):
         cursor = driver.execute(sql, values)
         try:
             return int(cursor.fetchone()[0])
         finally:
             cursor.close()
-    except dbapi.Error as error:
-        raise exc.DBAPIError.instance(sql, values, error, dbapi.Error) from error
 
 
 def _target(dialect: Any, table: Table, names: list[str]) -> str:
@@ -390,24 +405,21 @@ def insert_rows(session: Session, inserts: list[tuple[Table, list[dict[str, Any]
             statements.append((f"COPY {_target(dialect, table, names)} FROM STDIN", values, True))
         else:
             statements.append((_insert_sql(dialect, table, names), values, False))
-    dbapi = dialect.loaded_dbapi
-    sql = ""
-    try:
+    errors = _DriverErrors(dialect, "")
+    with errors:
         if not pg:
-            for sql, values, _ in statements:
-                driver.executemany(sql, values)
+            for errors.sql, values, _ in statements:
+                driver.executemany(errors.sql, values)
             return
         with driver.cursor() as cursor:
             while statements:
                 if statements[0][2]:  # COPY cannot run in a pipeline
-                    sql, values, _ = statements.pop(0)
-                    with cursor.copy(sql) as copy:
+                    errors.sql, values, _ = statements.pop(0)
+                    with cursor.copy(errors.sql) as copy:
                         for row in values:
                             copy.write_row(row)
                     continue
                 with driver.pipeline():
                     while statements and not statements[0][2]:
-                        sql, values, _ = statements.pop(0)
-                        cursor.executemany(sql, values)
-    except dbapi.Error as error:
-        raise exc.DBAPIError.instance(sql, None, error, dbapi.Error) from error
+                        errors.sql, values, _ = statements.pop(0)
+                        cursor.executemany(errors.sql, values)

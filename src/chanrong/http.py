@@ -145,13 +145,17 @@ TxWrite = Annotated[Session, Depends(_write_transaction, scope="function")]
 """A write transaction for the rare safe-method request that changes state (a preference)."""
 
 
-def _writer(db: Database) -> ThreadPoolExecutor:
+def _of(table: WeakKeyDictionary[Database, Any], db: Database, make: Callable[[], T]) -> T:
+    # the database's own writer thread or batch queue, made on first use
     with _WRITERS_LOCK:
-        executor = _WRITERS.get(db)
-        if executor is None:
-            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chanrong-writer")
-            _WRITERS[db] = executor
-        return executor
+        found = table.get(db)
+        if found is None:
+            found = table[db] = make()
+        return found  # type: ignore[no-any-return]
+
+
+def _writer(db: Database) -> ThreadPoolExecutor:
+    return _of(_WRITERS, db, lambda: ThreadPoolExecutor(1, thread_name_prefix="chanrong-writer"))
 
 
 async def run_unit(request: Request, work: Callable[[Session], T], *,
@@ -182,8 +186,7 @@ class _Batches:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.queue: deque[tuple[Callable[[Session, Sequence[Any]], list[Any]], Any, Future[Any]]]
-        self.queue = deque()
+        self.queue: deque[tuple[Callable[..., list[Any]], Any, Future[Any]]] = deque()
         self._lock = threading.Lock()
         self._draining = False  # a drain is queued or running on the writer thread
 
@@ -232,11 +235,7 @@ _BATCHES: WeakKeyDictionary[Database, _Batches] = WeakKeyDictionary()
 
 
 def _batches(db: Database) -> _Batches:
-    with _WRITERS_LOCK:
-        batches = _BATCHES.get(db)
-        if batches is None:
-            batches = _BATCHES[db] = _Batches(db)
-        return batches
+    return _of(_BATCHES, db, lambda: _Batches(db))
 
 
 async def run_read_then_write(request: Request, read: Callable[[Session], D],

@@ -1,4 +1,5 @@
-"""Prebuilt Core statements (``SELECT``, and the ``UPDATE`` of a hot write) compiled once per dialect and run on the driver's cursor.
+"""Prebuilt Core statements (``SELECT``, and the ``UPDATE`` of a hot write) compiled once per
+dialect and run on the driver's cursor.
 
 A hot read (an API key check, a decision's features) costs SQLite or PostgreSQL some
 microseconds; SQLAlchemy's execution around it (the statement's cache key, the execution

@@ -149,7 +149,7 @@ def _nodes_within(
 # of size: at level L, node (size >> L) - 1), in one statement: the size in a row of its own
 # (level NULL), then the nodes. Each node is a primary-key lookup of its own (a scalar
 # subquery), not a join: PostgreSQL keeps the plan of a prepared statement, and a join planned
-# while the log was small (a hash join over the whole table) grows with the log.
+# while the log was small (an index scan on ``level`` alone) walks a whole level as it grows.
 _FRONTIER = text(
     "WITH RECURSIVE levels (level) AS (SELECT 0 UNION ALL SELECT level + 1 FROM levels"
     " WHERE level < 62),"

@@ -123,12 +123,7 @@ def party_name(session: Session, party_id: int) -> str:
 def party_kinds(session: Session, party_ids: Iterable[int]) -> dict[int, str]:
     """Kinds (``enterprise``, ``institution``, ``platform``) of parties by id (public registry
     information); unknown ids are absent."""
-    # one prebuilt read per party: callers ask about one or two (see ``registrations``)
-    found = (db.read(session, _PARTY_KIND, {"party_id": i}).first() for i in set(party_ids))
-    return {row.id: row.kind for row in found if row is not None}
-
-
-_PARTY_KIND = select(Party.id, Party.kind).where(Party.id == bindparam("party_id"))
+    return {party_id: row.kind for party_id, row in registrations(session, party_ids).items()}
 
 
 IDENTITY_FIELDS = ("name", "uscc", "province", "city", "industry_section", "industry_division")

@@ -67,8 +67,12 @@ class Locked:
     certificate (whose maturity the operations check)."""
 
     piece: PieceRecord
-    maturity_on: date
     book: core.Book
+
+    @property
+    def maturity_on(self) -> date:
+        """The maturity of the piece's certificate."""
+        return self.book.certificates[self.piece.certificate_id].maturity_on
 
 
 _CERTIFICATE_COLUMNS = (Certificate.issuer_party_id, Certificate.face_fen, Certificate.issued_on,
@@ -93,7 +97,7 @@ def _locked(row: Any) -> Locked:
     piece = PieceRecord(*row[: len(_PIECE_COLUMNS)])
     cert = core.Certificate(piece.certificate_id, row.issuer_party_id, row.face_fen, row.issued_on,
                             row.maturity_on, row.settled_on)  # fmt: skip
-    return Locked(piece, row.maturity_on, core.Book({cert.id: cert}, {piece.id: piece.core()}))
+    return Locked(piece, core.Book({cert.id: cert}, {piece.id: piece.core()}))
 
 
 def lock_piece(session: Session, piece_id: int) -> Locked:

@@ -127,9 +127,9 @@ def fleet_rollups(
         purpose=purpose, limit=MAX_DEVICES,
     )  # fmt: skip
     metric_ids = _metric_ids(devices, metric)
-    out: dict[tuple[int, int], Rollup] = {}
     if not devices:
         return []
+    out: dict[tuple[int, int], Rollup] = {}
     for row in _rows(session, [d.id for d in devices], metric_ids, start_ms, end_ms):
         period = _period(row.hour_ms, grain)
         k = (row.metric_id, period)
