@@ -89,6 +89,26 @@ def test_insert_row_returns_the_id_and_converts_like_the_orm(session: Session) -
     assert db.insert_row(session, table, values) == new_id + 1
 
 
+def test_insert_rows_returning_ids_gives_each_row_its_id_in_order(session: Session) -> None:
+    applicant, bank = create_party(session), create_party(session, kind="institution")
+    values = {
+        "applicant_party_id": applicant.id, "bank_party_id": bank.id, "product": "working_capital",
+        "amount_fen": 0, "term_months": 6, "repayment": "bullet", "piece_id": None,
+        "outcome": "decline", "reasons": [], "points": 500, "inputs": {}, "features": {},
+        "result": {}, "rules_version": 1, "rules_digest": "d", "table_version": "t",
+        "table_digest": "d", "status": "decided", "decided_at": datetime(2026, 1, 2, tzinfo=UTC),
+    }  # fmt: skip
+    seqs = [907, 3, 512, 44, 1]
+    rows = [{**values, "amount_fen": seq * 100, "ledger_seq": seq} for seq in seqs]
+    table: Table = Application.__table__  # type: ignore[assignment]
+    ids = db.insert_rows_returning_ids(session, table, rows, key="ledger_seq")
+    assert len(set(ids)) == len(rows)
+    for new_id, seq in zip(ids, seqs, strict=True):
+        stored = session.get(Application, new_id)
+        assert stored is not None and (stored.ledger_seq, stored.amount_fen) == (seq, seq * 100)
+    assert db.insert_rows_returning_ids(session, table, [], key="ledger_seq") == []
+
+
 def test_insert_row_raises_sqlalchemys_integrity_error(session: Session) -> None:
     table: Table = Application.__table__  # type: ignore[assignment]
     with pytest.raises(exc.IntegrityError), session.begin_nested():

@@ -3,20 +3,22 @@ rule sets, accepting an offer, a certificate piece, consent-gated features and s
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chanrong import clock
 from chanrong.consent import service as consent
 from chanrong.consent.errors import DerivedOnly, NoGrant
+from chanrong.consent.models import AccessRecord
 from chanrong.credit import rulesets, service, sharing
 from chanrong.credit.errors import InvalidApplication, InvalidRuleSet, OfferNotOpen, SameUser
-from chanrong.credit.models import Disbursement, Instalment
+from chanrong.credit.models import Application, Disbursement, Instalment
 from chanrong.errors import RoleRequired
-from chanrong.ledger.models import LedgerEntry
+from chanrong.ledger.models import LedgerEntry, LedgerHead
 from chanrong.principal import Principal
 from tests.credit.conftest import Scene
 
@@ -131,3 +133,47 @@ def test_bank_reads_features_only_under_a_grant(session: Session, scene: Scene) 
     seen = sharing.features_for(session, actor=bank, party_id=scene.sme.id)
     assert seen["features"]["sales_12m_fen"]["value"] == 3_000_000_00
     assert seen["access"] is not None
+
+
+def _decided(session: Session, scene: Scene, amount_fen: int) -> service.Decided:
+    return service.decide_application(session, actor=scene.sme_actor, bank_party_id=scene.bank.id,
+                                      product="working_capital", amount_fen=amount_fen,
+                                      term_months=6)  # fmt: skip
+
+
+def test_a_batch_of_decisions_logs_audits_and_decisions_under_one_head(
+    session: Session, scene: Scene
+) -> None:
+    consent.give_grant(session, actor=scene.sme_actor, recipient_party_id=scene.bank.id,
+                       scope="telemetry", purpose="credit_assessment",
+                       expires_at=clock.now() + timedelta(days=30))  # fmt: skip
+    batch = [_decided(session, scene, 100_000_00), _decided(session, scene, 200_000_00)]
+    assert all(d.audits for d in batch)
+    heads_before = session.scalar(select(func.count()).select_from(LedgerHead))
+    apps = service.record_decisions(session, batch)
+    assert session.scalar(select(func.count()).select_from(LedgerHead)) == heads_before + 1
+    session.expire_all()
+    for app, amount in zip(apps, (100_000_00, 200_000_00), strict=True):
+        stored = session.get(Application, app.id)
+        assert stored is not None and stored.amount_fen == amount
+        entry = session.get(LedgerEntry, stored.ledger_seq)
+        assert entry is not None and entry.event == "credit.decided"
+        assert json.loads(entry.body)["payload"]["amount_fen"] == amount
+    audits = session.scalars(select(AccessRecord).order_by(AccessRecord.id)).all()[-2:]
+    logged = [session.get(LedgerEntry, a.ledger_seq) for a in audits]
+    assert [e.event for e in logged if e] == ["data.accessed", "data.accessed"]
+    assert {a.ledger_seq for a in audits}.isdisjoint(a.ledger_seq for a in apps)
+
+
+def test_a_decision_recorded_again_after_its_batch_rolled_back(
+    session: Session, scene: Scene
+) -> None:
+    decided = _decided(session, scene, 100_000_00)
+    with pytest.raises(RuntimeError), session.begin_nested():
+        service.record_decisions(session, [decided])
+        raise RuntimeError("the batch failed")
+    session.expunge_all()  # as the failed batch's session closing does
+    again = service.record_decisions(session, [decided])[0]
+    stored = session.get(Application, again.id)
+    assert stored is again and again.ledger_seq is not None
+    assert session.scalar(select(func.count()).select_from(Application)) == 1

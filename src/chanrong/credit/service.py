@@ -15,7 +15,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, func, select
+from sqlalchemy import Table, bindparam, case, func, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from chanrong import clock, db
@@ -100,10 +100,12 @@ def _piece_facts(session: Session, piece_id: int, holder: int) -> dict[str, Any]
 @dataclass(frozen=True)
 class Decided:
     """A decision made, not yet recorded (``record_decisions``): the application row without
-    its log position, its ``credit.decided`` event and the held audits of the reads of the SME's
-    data under grant that it used."""
+    its id and log position (as values, and as the transient ``Application`` to return, built
+    here so that its cost stays outside the write lock), its ``credit.decided`` event and the
+    held audits of the reads of the SME's data under grant that it used."""
 
     values: dict[str, Any]
+    application: Application
     event: Event
     audits: tuple[consent.HeldAudit, ...]
 
@@ -177,29 +179,38 @@ def decide_application(session: Session, *, actor: Principal, bank_party_id: int
         table_version=points_table.version, table_digest=digest, status="decided",
         decided_at=clock.now(),
     )  # fmt: skip
-    return Decided(values, event, tuple(audits))
+    return Decided(values, Application(**values), event, tuple(audits))
 
 
 def record_decisions(session: Session, decided: Sequence[Decided]) -> list[Application]:
     """Record decisions made by ``decide_application``, in order: the audits of the reads they
-    used, their ``credit.decided`` entries (appended together, one signed head) and their
-    applications."""
-    consent.write_audits(session, [a for d in decided for a in d.audits])
-    receipts = record_many(session, [d.event for d in decided])
-    return [_insert_application(session, {**d.values, "ledger_seq": r.seq})
-            for d, r in zip(decided, receipts, strict=True)]  # fmt: skip
+    used and their ``credit.decided`` entries (appended together, under one signed head), then
+    the access records and the applications."""
+    audits = [a for d in decided for a in d.audits]
+    receipts = record_many(session, [*(a.event() for a in audits), *(d.event for d in decided)])
+    consent.store_audits(session, audits, [r.seq for r in receipts[: len(audits)]])
+    seqs = [r.seq for r in receipts[len(audits) :]]
+    return _insert_applications(session, decided, seqs)
 
 
 _APPLICATIONS: Table = Application.__table__  # type: ignore[assignment]
 
 
-def _insert_application(session: Session, values: dict[str, Any]) -> Application:
-    # The row goes straight to the driver, then joins the session as if loaded: the ORM's flush
-    # of this JSON-heavy row cost more than the rest of the decision's writes.
-    row = Application(id=db.insert_row(session, _APPLICATIONS, values), **values)
-    make_transient_to_detached(row)
-    session.add(row)
-    return row
+def _insert_applications(session: Session, decided: Sequence[Decided],
+                         seqs: list[int]) -> list[Application]:  # fmt: skip
+    # The rows go straight to the driver in one statement, then join the session as if loaded:
+    # the ORM's flush of these JSON-heavy rows cost more than the rest of the decisions' writes.
+    rows = [{**d.values, "ledger_seq": seq} for d, seq in zip(decided, seqs, strict=True)]
+    ids = db.insert_rows_returning_ids(session, _APPLICATIONS, rows, key="ledger_seq")
+    applications = []
+    for d, id_, seq in zip(decided, ids, seqs, strict=True):
+        # a decision retried alone after its batch failed gets a fresh instance
+        application = d.application if inspect(d.application).transient else Application(**d.values)
+        application.id, application.ledger_seq = id_, seq
+        make_transient_to_detached(application)
+        session.add(application)
+        applications.append(application)
+    return applications
 
 
 def recompute(session: Session, application: Application) -> Decision:
