@@ -9,9 +9,10 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypeVar
@@ -348,11 +349,16 @@ def largest_first(counts: Iterable[tuple[_K, int]]) -> dict[_K, int]:
 def _bound(table: Table, names: list[str], rows: list[dict[str, Any]], dialect: Any) -> list[Any]:
     # column by column: one map() per column rather than Python work per value
     columns = []
-    for name in names:
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+    for name, process in zip(names, _processors(table, tuple(names), dialect), strict=True):
         column = [row[name] for row in rows]
         columns.append(column if process is None else list(map(process, column)))
     return columns
+
+
+@lru_cache(maxsize=256)
+def _processors(table: Table, names: tuple[str, ...], dialect: Any) -> list[Any]:
+    # the columns' bind processors, looked up once per table, columns and dialect
+    return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
 
 
 def insert_row(session: Session, table: Table, row: dict[str, Any]) -> int:
@@ -395,12 +401,17 @@ def insert_rows_returning_ids(session: Session, table: Table, rows: list[dict[st
     return [ids[row[key]] for row in rows]
 
 
-def _target(dialect: Any, table: Table, names: list[str]) -> str:
+def _target(dialect: Any, table: Table, names: Sequence[str]) -> str:
     quote = dialect.identifier_preparer.quote
     return f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
 
 
 def _insert_sql(dialect: Any, table: Table, names: list[str], rows: int = 1) -> str:
+    return _insert_sql_of(dialect, table, tuple(names), rows)
+
+
+@lru_cache(maxsize=256)
+def _insert_sql_of(dialect: Any, table: Table, names: tuple[str, ...], rows: int) -> str:
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     one = f"({', '.join([mark] * len(names))})"
     return f"INSERT INTO {_target(dialect, table, names)} VALUES {', '.join([one] * rows)}"

@@ -11,7 +11,6 @@ from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
@@ -88,10 +87,9 @@ class CallerUnit:
 
         def work(session: Session, caller: Principal) -> idempotency.Answer:
             def run() -> idempotency.Answer:
-                result = _adapter(out).validate_python(
-                    action(session, caller), from_attributes=True
-                )
-                return idempotency.Answer(status, jsonable_encoder(result))
+                adapter = _adapter(out)
+                result = adapter.validate_python(action(session, caller), from_attributes=True)
+                return idempotency.Answer(status, adapter.dump_python(result, mode="json"))
 
             return idempotency.run(
                 session, party_id=caller.party_id, key=key,
