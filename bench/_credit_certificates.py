@@ -76,12 +76,16 @@ class Profile:
     floor_seconds: float = 2
     suppliers: int = 8
     pieces_per_certificate: int = 250
+    curve: tuple[int, ...] = ()
+    """Lighter loads (connections) run before the main one: where the p99 target still holds."""
+    curve_seconds: float = 2
 
 
 WORKERS = os.cpu_count() or 1
 SETTLE_S = 1.0
-QUICK = Profile(pieces=8_000, seconds=5, warmup_seconds=1, connections=32)
-FULL = Profile(pieces=40_000, seconds=20, warmup_seconds=2, connections=50, floor_seconds=5)
+QUICK = Profile(pieces=9_000, seconds=5, warmup_seconds=1, connections=32, curve=(8,))
+FULL = Profile(pieces=50_000, seconds=20, warmup_seconds=2, connections=50, floor_seconds=5,
+               curve=(8, 16, 32), curve_seconds=5)  # fmt: skip
 
 
 @dataclass
@@ -324,6 +328,10 @@ def run_certificates_part(f: dict, *, quick: bool, workdir: Path, problems: list
         warm_n = min(len(seeded.pieces) // 5, round(profile.warmup_seconds * 1_500))
         warm, floor = seeded.pieces[:warm_n], seeded.pieces[warm_n : warm_n + floor_n]
         pool = seeded.pieces[warm_n + floor_n :]
+        curve_n = min(len(seeded.pieces) // 8, round(profile.curve_seconds * 1_000))
+        curve_pieces = {c: pool[i * curve_n : (i + 1) * curve_n]
+                        for i, c in enumerate(profile.curve)}  # fmt: skip
+        pool = pool[len(profile.curve) * curve_n :]
         # PostgreSQL takes concurrent writers: one worker process per CPU, as deployed
         server = start_chanrong(workdir, url, "chanrong-certificates", workers=WORKERS)
         runs = {
@@ -332,6 +340,14 @@ def run_certificates_part(f: dict, *, quick: bool, workdir: Path, problems: list
             "floor": _load(server, workdir, seeded, "floor", floor, profile.floor_seconds, 1,
                            problems),
         }  # fmt: skip
+        curve = []
+        for connections, pieces in curve_pieces.items():
+            run = runs[f"curve{connections}"] = _load(server, workdir, seeded,
+                                                      f"curve{connections}", pieces,
+                                                      profile.curve_seconds, connections,
+                                                      problems)  # fmt: skip
+            curve.append({"connections": connections, "ops_per_s": round(run.rps, 1),
+                          "p50_ms": round(run.p50_ms, 2), "p99_ms": round(run.p99_ms, 2)})  # fmt: skip
         cpu_before = server.cpu_seconds()
         result = runs["main"] = _load(server, workdir, seeded, "main", pool, profile.seconds,
                                       profile.connections, problems)  # fmt: skip
@@ -354,6 +370,12 @@ def run_certificates_part(f: dict, *, quick: bool, workdir: Path, problems: list
             certificates_one_connection_p50_ms=round(runs["floor"].p50_ms, 2),
             certificates_one_connection_p99_ms=round(runs["floor"].p99_ms, 2),
             certificates_warmup_ops=runs["warm"].requests,
+            certificates_curve=curve,
+            certificates_p99_target_holds_up_to_connections=max(
+                [c["connections"] for c in curve if c["p99_ms"] < TARGET_P99_MS]
+                + ([profile.connections] if result.p99_ms < TARGET_P99_MS else []),
+                default=None,
+            ),
         )
         server.stop()
         server = None
@@ -411,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
         table.add_column(column)
     keys = ("ops_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms", "ops", "non_2xx", "connections",
             "server_cpu_ms_per_op", "one_connection_ops_per_s", "one_connection_p50_ms",
-            "one_connection_p99_ms", "pool", "invariants_ok", "applied", "seed_s")  # fmt: skip
+            "one_connection_p99_ms", "curve", "p99_target_holds_up_to_connections", "pool",
+            "invariants_ok", "applied", "seed_s")  # fmt: skip
     for key in keys:
         table.add_row(key, str(f.get(f"certificates_{key}")))
     table.add_row("p99 < 50 ms", str(f["targets_met"].get("certificates_p99")))
