@@ -46,7 +46,8 @@ class Access:
 
 @dataclass(frozen=True)
 class HeldAudit:
-    """The audit of a permitted read, kept to be written by ``write_audits``."""
+    """The audit of a permitted read, kept to be written by ``write_audits`` (or logged by the
+    caller with its own entries, then stored by ``store_audits``)."""
 
     actor: Principal
     grant_id: int
@@ -74,7 +75,8 @@ def held_audits(session: Session) -> Iterator[list[HeldAudit]]:
     """Within this block, the reads that ``readable`` and ``derive`` permit keep their audit in
     the list given rather than writing it: for a use case that reads in one transaction (a
     snapshot beside the writers) and records what it decided from the data in another, which
-    must then write them with ``write_audits``, so the audit commits with the decision."""
+    must then write them with ``write_audits`` (or ``store_audits``), so the audit commits with
+    the decision."""
     held: list[HeldAudit] = []
     session.info[_HELD] = held
     try:
